@@ -1,0 +1,22 @@
+namespace Trinity.Messaging.Contracts;
+
+/// <summary>
+/// Exchange and queue names, set explicitly so that a rename in code never breaks a producer written in
+/// another language. Each message type's exchange is on the type itself (<c>[EntityName]</c>).
+/// </summary>
+public static class EntityNames
+{
+    /// <summary>The one exchange every producer publishes failure reports to, as MassTransit messages or plain JSON.</summary>
+    public const string FailureIntake = "trinity.failure-intake";
+
+    /// <summary>Queues, one per consumer role; commands are sent to <c>queue:{name}</c>.</summary>
+    public static class Queues
+    {
+        public const string FailureIntake = "trinity.orchestrator.failure-intake";
+        public const string AgentCredentials = "trinity.orchestrator.agent-credentials";
+        public const string RotationWorker = "trinity.rotation-worker";
+        public const string ContainerManager = "trinity.container-manager";
+    }
+
+    public static Uri QueueAddress(string queue) => new($"queue:{queue}");
+}

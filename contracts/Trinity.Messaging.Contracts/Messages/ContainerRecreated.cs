@@ -1,0 +1,16 @@
+using MassTransit;
+
+namespace Trinity.Messaging.Contracts.Messages;
+
+[EntityName("trinity.container-recreated")]
+[MessageUrn("trinity:container-recreated")]
+public sealed record ContainerRecreated
+{
+    public required Guid RotationId { get; init; }
+    public required string AgentName { get; init; }
+    public required string OldContainerId { get; init; }
+    public required string NewContainerId { get; init; }
+
+    /// <summary>Turns still running when the drain timeout passed, and so ended by the stop.</summary>
+    public required int TurnsOutlivingDrain { get; init; }
+}

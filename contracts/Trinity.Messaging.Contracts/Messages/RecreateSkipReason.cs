@@ -1,0 +1,7 @@
+namespace Trinity.Messaging.Contracts.Messages;
+
+public enum RecreateSkipReason
+{
+    NoContainer = 1,
+    NotRunning = 2,
+}

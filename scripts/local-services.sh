@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Installs (Debian packages, when missing) and starts the real components every test and the demo use:
+# RabbitMQ with the management plugin, PostgreSQL, Redis and the Docker engine, all on loopback.
+# Credentials are generated once into an owner-only file; the default `guest` user is removed.
+# Safe to run any number of times: each step checks before it acts.
+set -euo pipefail
+
+STATE_DIR="${TRINITY_STATE_DIR:-$HOME/.trinity}"
+CREDENTIALS="$STATE_DIR/local.env"
+log() { printf '[local-services] %s\n' "$*" >&2; }
+
+wait_for_port() { # host port seconds
+  local deadline=$((SECONDS + $3))
+  until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do
+    if ((SECONDS > deadline)); then log "port $1:$2 did not open within $3 s"; return 1; fi
+    sleep 0.3
+  done
+}
+
+install_packages() {
+  local missing=()
+  command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v curl >/dev/null || missing+=(curl)
+  /usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
+  if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then log "missing packages (${missing[*]}): run this as root once"; exit 1; fi
+    log "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+generate_credentials() {
+  mkdir -p "$STATE_DIR" && chmod 700 "$STATE_DIR"
+  if [[ ! -s $CREDENTIALS ]]; then
+    log "generating credentials into $CREDENTIALS"
+    local secret; secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=' ; }
+    (umask 077; cat >"$CREDENTIALS" <<CREDS
+TRINITY_RABBITMQ_USER=trinity
+TRINITY_RABBITMQ_PASSWORD=$(secret)
+TRINITY_POSTGRES_USER=trinity
+TRINITY_POSTGRES_PASSWORD=$(secret)
+TRINITY_REDIS_PASSWORD=$(secret)
+CREDS
+    )
+  fi
+  chmod 600 "$CREDENTIALS"
+  # shellcheck disable=SC1090
+  source "$CREDENTIALS"
+}
+
+start_rabbitmq() {
+  cat >/etc/rabbitmq/rabbitmq.conf <<'CONF'
+listeners.tcp.default = 127.0.0.1:5672
+management.tcp.ip = 127.0.0.1
+management.tcp.port = 15672
+loopback_users = none
+CONF
+  cat >/etc/rabbitmq/rabbitmq-env.conf <<'CONF'
+NODENAME=rabbit@localhost
+NODE_IP_ADDRESS=127.0.0.1
+ERL_EPMD_ADDRESS=127.0.0.1
+SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+CONF
+  if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+    log "starting RabbitMQ"
+    rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+    ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
+    wait_for_port 127.0.0.1 5672 90
+  fi
+  rabbitmqctl -q await_startup >/dev/null
+  wait_for_port 127.0.0.1 15672 60
+  # The password goes through standard input, never the command line.
+  if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx "$TRINITY_RABBITMQ_USER"; then
+    printf '%s' "$TRINITY_RABBITMQ_PASSWORD" | rabbitmqctl -q change_password "$TRINITY_RABBITMQ_USER" >/dev/null
+  else
+    printf '%s' "$TRINITY_RABBITMQ_PASSWORD" | rabbitmqctl -q add_user "$TRINITY_RABBITMQ_USER" >/dev/null
+  fi
+  rabbitmqctl -q set_user_tags "$TRINITY_RABBITMQ_USER" administrator >/dev/null
+  rabbitmqctl -q set_permissions -p / "$TRINITY_RABBITMQ_USER" '.*' '.*' '.*' >/dev/null
+  if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx guest; then
+    rabbitmqctl -q delete_user guest >/dev/null
+  fi
+}
+
+start_postgresql() {
+  if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    log "starting PostgreSQL"
+    local version; version=$(ls /etc/postgresql | sort -V | tail -1)
+    pg_ctlcluster "$version" main start
+    wait_for_port 127.0.0.1 5432 60
+  fi
+  # SQL (and so the password) goes through standard input.
+  runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$TRINITY_POSTGRES_USER') THEN
+    CREATE ROLE $TRINITY_POSTGRES_USER LOGIN CREATEDB;
+  END IF;
+END \$\$;
+ALTER ROLE $TRINITY_POSTGRES_USER WITH LOGIN CREATEDB PASSWORD '$TRINITY_POSTGRES_PASSWORD';
+SQL
+}
+
+start_redis() {
+  local conf="$STATE_DIR/redis.conf"
+  (umask 077; cat >"$conf" <<CONF
+bind 127.0.0.1
+port 6379
+protected-mode yes
+save ""
+appendonly no
+daemonize yes
+pidfile $STATE_DIR/redis.pid
+logfile $STATE_DIR/redis.log
+requirepass $TRINITY_REDIS_PASSWORD
+CONF
+  )
+  if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+    log "starting Redis"
+    redis-server "$conf"
+    wait_for_port 127.0.0.1 6379 30
+  fi
+  if ! REDISCLI_AUTH="$TRINITY_REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    log "a Redis on 127.0.0.1:6379 does not accept the password in $CREDENTIALS; stop it and run again"
+    exit 1
+  fi
+}
+
+start_docker() {
+  if ! docker info >/dev/null 2>&1; then
+    log "starting the Docker engine (no bridge: containers use host networking)"
+    nohup dockerd --bridge=none --iptables=false --ip-masq=false >"$STATE_DIR/dockerd.log" 2>&1 &
+    local deadline=$((SECONDS + 30))
+    until docker info >/dev/null 2>&1; do
+      if ((SECONDS > deadline)); then log "dockerd did not start; see $STATE_DIR/dockerd.log"; exit 1; fi
+      sleep 0.3
+    done
+  fi
+}
+
+install_packages
+generate_credentials
+start_postgresql
+start_redis
+start_rabbitmq
+start_docker
+log "ready: RabbitMQ 127.0.0.1:5672 (management :15672), PostgreSQL :5432, Redis :6379, Docker; credentials in $CREDENTIALS"

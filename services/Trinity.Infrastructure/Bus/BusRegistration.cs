@@ -1,0 +1,48 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Configuration;
+
+namespace Trinity.Infrastructure.Bus;
+
+public static class BusRegistration
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ from <c>Trinity:RabbitMq</c>. Exchange names come from the contracts'
+    /// <c>[EntityName]</c> and queue names from each endpoint's definition: nothing is derived from a C#
+    /// namespace. The host waits for every receive endpoint before it reports started.
+    /// </summary>
+    public static IServiceCollection AddTrinityBus(this IServiceCollection services, IConfiguration configuration,
+        Action<IBusRegistrationConfigurator> register)
+    {
+        services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.Configure<MassTransitHostOptions>(options =>
+        {
+            options.WaitUntilStarted = true;
+            options.StartTimeout = TimeSpan.FromSeconds(60);
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        services.AddMassTransit(bus =>
+        {
+            register(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                    host.PublisherConfirmation = true;
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+
+    /// <summary>The retry every endpoint uses for transient faults: a conflict in PostgreSQL, a lease held elsewhere, a blip of Redis.</summary>
+    public static void UseTrinityRetry(this IRetryConfigurator retry) =>
+        retry.Intervals(50, 100, 250, 500, 1000, 2000, 3000, 5000, 5000, 5000);
+}

@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Trinity.Infrastructure.Configuration;
+
+/// <summary>Section <c>Trinity:RabbitMq</c>. The password has no default: a service started without one refuses to start.</summary>
+public sealed class RabbitMqOptions
+{
+    public const string Section = "Trinity:RabbitMq";
+
+    [Required] public string Host { get; set; } = "127.0.0.1";
+    [Range(1, 65535)] public int Port { get; set; } = 5672;
+    [Required] public string VirtualHost { get; set; } = "/";
+    [Required] public string Username { get; set; } = "trinity";
+    [Required(ErrorMessage = "Trinity:RabbitMq:Password is required (environment: Trinity__RabbitMq__Password).")]
+    public string Password { get; set; } = "";
+    [Range(1, 65535)] public int ManagementPort { get; set; } = 15672;
+}

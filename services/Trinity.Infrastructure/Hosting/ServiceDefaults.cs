@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Trinity.Infrastructure.Configuration;
+using Trinity.Infrastructure.Locking;
+using Trinity.Infrastructure.Logging;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Secrets;
+
+namespace Trinity.Infrastructure.Hosting;
+
+/// <summary>What every service wires the same way. Each <c>Program.cs</c> calls these and adds its own endpoints.</summary>
+public static class ServiceDefaults
+{
+    public static IHostApplicationBuilder AddTrinityDefaults(this IHostApplicationBuilder builder, string service)
+    {
+        builder.AddTrinityLogging(service);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<FaultInjectionOptions>().Bind(builder.Configuration.GetSection(FaultInjectionOptions.Section));
+        return builder;
+    }
+
+    public static IServiceCollection AddTrinityDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddTrinityPersistence(configuration);
+        services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SecretCipher>();
+        services.AddScoped<AfterCommit>();
+        return services;
+    }
+
+    /// <summary>The transactional outbox and its relay, for services that change state and publish.</summary>
+    public static IServiceCollection AddTrinityOutbox(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.Section));
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<OutboxWriter>();
+        services.AddHostedService<OutboxRelay>();
+        return services;
+    }
+
+    public static IServiceCollection AddTrinityAgentLease(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IConnectionMultiplexer>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<RedisOptions>>().Value;
+            var redis = ConfigurationOptions.Parse(options.Endpoint);
+            redis.Password = options.Password;
+            // Redis down must not stop the service from starting: rotations wait (safety over liveness).
+            redis.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(redis);
+        });
+        services.AddSingleton<AgentLease>();
+        return services;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Trinity.Infrastructure.Persistence.Entities;
+
+/// <summary>
+/// An agent, its assignment and its placement. Auth mode is derived: a subscription when one is assigned,
+/// else the platform API key when <see cref="UseApiKey"/>, else none.
+/// </summary>
+public sealed class Agent
+{
+    public required string Name { get; set; }
+    public string? Owner { get; set; }
+    public Guid? SubscriptionId { get; set; }
+    public bool UseApiKey { get; set; }
+
+    /// <summary>
+    /// The fencing counter: incremented in the transaction that starts a rotation. A write carrying an
+    /// older value is refused.
+    /// </summary>
+    public long FencingToken { get; set; }
+
+    /// <summary>Where the agent server answers: <c>http://127.0.0.1:{port}</c> with host networking.</summary>
+    public string? BaseUrl { get; set; }
+
+    public string? ContainerId { get; set; }
+    public byte[]? EncryptedControlKey { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+}

@@ -1,0 +1,36 @@
+using MassTransit;
+using Trinity.Messaging.Contracts.Messages;
+
+namespace Trinity.Infrastructure.Persistence.Sagas;
+
+/// <summary>
+/// One instance per agent (CorrelationId = <c>AgentIdentity.For(name)</c>). Persisted in PostgreSQL and
+/// loaded with <c>SELECT … FOR UPDATE</c>, so replicas of the Orchestrator serialize on the row.
+/// </summary>
+public sealed class AgentCredentialState : SagaStateMachineInstance
+{
+    public Guid CorrelationId { get; set; }
+    public string AgentName { get; set; } = "";
+    public string CurrentState { get; set; } = "";
+
+    /// <summary>The rotation in flight; its answers are matched by this id and anything else is stale.</summary>
+    public Guid? RotationId { get; set; }
+
+    public SwitchTrigger? RotationTrigger { get; set; }
+    public Guid? FromSubscriptionId { get; set; }
+    public Guid? TargetSubscriptionId { get; set; }
+    public int? TargetKeyVersion { get; set; }
+    public string? ExpectedFingerprint { get; set; }
+    public long FencingToken { get; set; }
+    public DateTimeOffset? DeadlineAt { get; set; }
+
+    /// <summary>What the agent is known to run, as last confirmed by a rotation.</summary>
+    public Guid? AppliedSubscriptionId { get; set; }
+
+    public int? AppliedKeyVersion { get; set; }
+
+    /// <summary>True when the last rotation was rejected or timed out: the database and the agent disagree.</summary>
+    public bool OutOfSync { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}

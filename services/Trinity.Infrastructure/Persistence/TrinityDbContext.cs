@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Persistence.Sagas;
+
+namespace Trinity.Infrastructure.Persistence;
+
+/// <summary>The one schema of the system, migrated in one step before the services start.</summary>
+public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options) : DbContext(options)
+{
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<SubscriptionKey> SubscriptionKeys => Set<SubscriptionKey>();
+    public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<FailureRecord> Failures => Set<FailureRecord>();
+    public DbSet<Rotation> Rotations => Set<Rotation>();
+    public DbSet<AgentCredentialState> AgentCredentialStates => Set<AgentCredentialState>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Subscription>(entity =>
+        {
+            entity.HasKey(x => x.Id);
+            entity.Property(x => x.Name).HasMaxLength(200);
+            entity.HasIndex(x => x.Name).IsUnique();
+            entity.Property(x => x.TokenFingerprint).HasMaxLength(12);
+        });
+
+        modelBuilder.Entity<SubscriptionKey>(entity =>
+        {
+            entity.HasKey(x => new { x.SubscriptionId, x.KeyVersion });
+            entity.Property(x => x.TokenFingerprint).HasMaxLength(12);
+            entity.HasIndex(x => x.TokenFingerprint);
+            entity.HasOne<Subscription>().WithMany().HasForeignKey(x => x.SubscriptionId);
+        });
+
+        modelBuilder.Entity<Agent>(entity =>
+        {
+            entity.HasKey(x => x.Name);
+            entity.Property(x => x.Name).HasMaxLength(63);
+            entity.HasIndex(x => x.SubscriptionId);
+            entity.HasOne<Subscription>().WithMany().HasForeignKey(x => x.SubscriptionId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<FailureRecord>(entity =>
+        {
+            entity.ToTable("failures");
+            entity.HasKey(x => x.Id);
+            entity.Property(x => x.Kind).HasConversion<string>().HasMaxLength(32);
+            entity.Property(x => x.Source).HasConversion<string>().HasMaxLength(16);
+            entity.Property(x => x.ErrorMessage).HasMaxLength(2000);
+            entity.HasIndex(x => new { x.SubscriptionId, x.OccurredAt });
+            entity.HasIndex(x => new { x.AgentName, x.RecordedAt });
+        });
+
+        modelBuilder.Entity<Rotation>(entity =>
+        {
+            entity.HasKey(x => x.Id);
+            entity.Property(x => x.Trigger).HasConversion<string>().HasMaxLength(16);
+            entity.Property(x => x.Method).HasConversion<string>().HasMaxLength(16);
+            entity.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
+            entity.HasIndex(x => new { x.AgentName, x.StartedAt });
+        });
+
+        modelBuilder.Entity<OutboxMessage>(entity =>
+        {
+            entity.HasKey(x => x.Id);
+            entity.Property(x => x.Id).UseIdentityAlwaysColumn();
+            entity.Property(x => x.Body).HasColumnType("jsonb");
+            entity.HasIndex(x => x.MessageId).IsUnique();
+        });
+
+        modelBuilder.ApplyConfiguration(new AgentCredentialStateMap());
+    }
+}

@@ -1,0 +1,26 @@
+using MassTransit;
+using Trinity.Infrastructure.Bus;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
+
+namespace Trinity.Orchestrator.Consumers;
+
+public sealed class FailureIntakeConsumerDefinition : ConsumerDefinition<FailureIntakeConsumer>
+{
+    public FailureIntakeConsumerDefinition()
+    {
+        Endpoint(e => e.Name = EntityNames.Queues.FailureIntake);
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<FailureIntakeConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.UseTrinityRetry();
+            // Bad input is not transient: straight to _error with the reason.
+            retry.Ignore<RejectedFailureReportException>();
+            retry.Ignore<InvalidAgentNameException>();
+        });
+    }
+}

@@ -1,0 +1,32 @@
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Saga;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Sagas;
+using Trinity.Orchestrator.Consumers;
+using Trinity.Orchestrator.Services;
+using Trinity.Orchestrator.StateMachines;
+
+namespace Trinity.Orchestrator;
+
+public static class OrchestratorRegistration
+{
+    public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section));
+        services.AddScoped<SubscriptionSelector>();
+        services.AddScoped<RotationStarter>();
+        return services;
+    }
+
+    public static void AddOrchestratorEndpoints(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<FailureIntakeConsumer, FailureIntakeConsumerDefinition>();
+        bus.AddSagaStateMachine<AgentCredentialStateMachine, AgentCredentialState, AgentCredentialStateDefinition>()
+            .Repository(repository => repository.RegisterSagaRepository<AgentCredentialState, TrinityDbContext,
+                SagaConsumeContextFactory<TrinityDbContext, AgentCredentialState>,
+                PostgresSagaRepositoryContextFactory<AgentCredentialState>>());
+    }
+}

@@ -1,0 +1,98 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Secrets;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.RotationWorker.Services;
+
+namespace Trinity.RotationWorker.Consumers;
+
+/// <summary>
+/// Hot-reloads one agent: reads its placement, loads the token from PostgreSQL at the moment of use, POSTs it
+/// with the agent's control key and reads the live fingerprint back. Falls back to a drained recreate by
+/// itself where hot-reload cannot work, and says so. Never talks to Docker. A redelivery re-sends the same
+/// token, which changes nothing on the agent; the saga ignores the second answer.
+/// </summary>
+public sealed class ReloadTokenConsumer(
+    TrinityDbContext db,
+    SecretCipher cipher,
+    AgentEndpointClient agents,
+    IOptions<RotationWorkerOptions> options,
+    ILogger<ReloadTokenConsumer> logger) : IConsumer<ReloadToken>
+{
+    public async Task Consume(ConsumeContext<ReloadToken> context)
+    {
+        var command = context.Message;
+        var agentName = AgentName.Normalize(command.AgentName);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RotationId"] = command.RotationId, ["AgentName"] = agentName });
+
+        var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, context.CancellationToken);
+        if (agent?.BaseUrl is null || agent.EncryptedControlKey is null)
+        {
+            await FailAsync(context, RotationFailureReason.NoPlacement, "the agent has no placement (base URL and control key)");
+            return;
+        }
+
+        if (agent.FencingToken != command.FencingToken)
+        {
+            await FailAsync(context, RotationFailureReason.FencingTokenStale,
+                $"fencing token {command.FencingToken} is older than the agent's {agent.FencingToken}: a newer rotation owns the agent");
+            return;
+        }
+
+        var subscription = await db.Subscriptions.AsNoTracking()
+            .SingleOrDefaultAsync(s => s.Id == command.SubscriptionId && s.DeletedAt == null, context.CancellationToken);
+        if (subscription is null)
+        {
+            await FallBackAsync(context, FallbackReason.NoToken);
+            return;
+        }
+
+        var result = await agents.ReloadAsync(agent.BaseUrl, cipher.Decrypt(agent.EncryptedControlKey), cipher.Decrypt(subscription.EncryptedToken),
+            context.CancellationToken);
+        switch (result.Answer)
+        {
+            case ReloadAnswer.Reloaded:
+                logger.LogInformation("Agent {AgentName} reloaded; live fingerprint {Fingerprint}", agentName, result.LiveFingerprint);
+                await context.Publish(new TokenReloaded { RotationId = command.RotationId, AgentName = agentName, TokenFingerprint = result.LiveFingerprint ?? "" });
+                break;
+            case ReloadAnswer.Rejected:
+                await FailAsync(context, RotationFailureReason.Rejected, $"the agent answered {result.StatusCode}; not recreating, which would hide a bug or a wrong key");
+                break;
+            case ReloadAnswer.EndpointMissing:
+                await FallBackAsync(context, FallbackReason.EndpointMissing);
+                break;
+            case ReloadAnswer.AgentError:
+                await FallBackAsync(context, FallbackReason.AgentError);
+                break;
+            default:
+                await FallBackAsync(context, FallbackReason.Unreachable);
+                break;
+        }
+    }
+
+    async Task FailAsync(ConsumeContext<ReloadToken> context, RotationFailureReason reason, string detail)
+    {
+        logger.LogWarning("Rotation {RotationId} of agent {AgentName} failed: {Reason} ({Detail})", context.Message.RotationId, context.Message.AgentName, reason, detail);
+        await context.Publish(new TokenRotationFailed { RotationId = context.Message.RotationId, AgentName = context.Message.AgentName, Reason = reason, Detail = detail });
+    }
+
+    async Task FallBackAsync(ConsumeContext<ReloadToken> context, FallbackReason reason)
+    {
+        logger.LogWarning("Rotation {RotationId} of agent {AgentName} falls back to a drained recreate: {Reason}", context.Message.RotationId, context.Message.AgentName, reason);
+        var containerManager = await context.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
+        await containerManager.Send(new RecreateContainer
+        {
+            RotationId = context.Message.RotationId,
+            AgentName = context.Message.AgentName,
+            Reason = $"hot-reload fell back: {reason}",
+            DrainTimeout = options.Value.DrainTimeout,
+            FencingToken = context.Message.FencingToken,
+        });
+        await context.Publish(new TokenReloadFellBack { RotationId = context.Message.RotationId, AgentName = context.Message.AgentName, Reason = reason });
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Trinity.RotationWorker.Services;
+
+/// <summary>What an agent server answered to a reload, reduced to what the worker decides on.</summary>
+public enum ReloadAnswer
+{
+    Reloaded,
+    EndpointMissing,
+    Rejected,
+    AgentError,
+    Unreachable,
+}
+
+public sealed record ReloadResult(ReloadAnswer Answer, string? LiveFingerprint = null, int? StatusCode = null);
+
+/// <summary>
+/// Calls an agent server's credential routes with its control key. The token goes only into the request
+/// body; nothing here puts it in a log line or an exception.
+/// </summary>
+public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorkerOptions> options, ILogger<AgentEndpointClient> logger)
+{
+    public async Task<ReloadResult> ReloadAsync(string baseUrl, string controlKey, string token, CancellationToken cancellationToken)
+    {
+        var attempts = Math.Max(1, options.Value.UnreachableAttempts);
+        var backoff = options.Value.RetryBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl.TrimEnd('/')}/api/credentials/reload-token")
+                {
+                    Content = JsonContent.Create(new { token, removeApiKey = true }),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", controlKey);
+                using var response = await SendAsync(request, cancellationToken);
+                return response.StatusCode switch
+                {
+                    HttpStatusCode.OK => new ReloadResult(ReloadAnswer.Reloaded, await ReadFingerprintAsync(baseUrl, controlKey, cancellationToken), 200),
+                    HttpStatusCode.NotFound => new ReloadResult(ReloadAnswer.EndpointMissing, StatusCode: 404),
+                    >= HttpStatusCode.InternalServerError => new ReloadResult(ReloadAnswer.AgentError, StatusCode: (int)response.StatusCode),
+                    _ => new ReloadResult(ReloadAnswer.Rejected, StatusCode: (int)response.StatusCode),
+                };
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Agent at {BaseUrl} unreachable (attempt {Attempt} of {Attempts}): {Error}", baseUrl, attempt, attempts, ex.GetType().Name);
+                if (attempt >= attempts)
+                    return new ReloadResult(ReloadAnswer.Unreachable);
+                await Task.Delay(backoff, cancellationToken);
+                backoff *= 2;
+            }
+        }
+    }
+
+    /// <summary>The fingerprint the agent reports live — read back, not assumed from what was sent.</summary>
+    public async Task<string?> ReadFingerprintAsync(string baseUrl, string controlKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl.TrimEnd('/')}/api/credentials");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", controlKey);
+        using var response = await SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var state = await response.Content.ReadFromJsonAsync<CredentialState>(cancellationToken);
+        return state?.Fingerprint;
+    }
+
+    async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.AgentCallTimeout);
+        return await http.SendAsync(request, timeout.Token);
+    }
+
+    sealed record CredentialState(string? Fingerprint);
+}

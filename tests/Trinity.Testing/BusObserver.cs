@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Trinity.Messaging.Contracts.Messages;
+
+namespace Trinity.Testing;
+
+/// <summary>
+/// A MassTransit bus owned by the test: publishes what producers would, and records the events the system
+/// publishes on a queue of its own (bound to the same exchanges any operator's consumer would use).
+/// </summary>
+public sealed class BusObserver : IAsyncDisposable
+{
+    readonly IBusControl _bus;
+    readonly ConcurrentQueue<object> _received = new();
+
+    BusObserver(IBusControl bus) => _bus = bus;
+
+    public IBus Bus => _bus;
+
+    public static async Task<BusObserver> StartAsync(TrinityTestSystem system)
+    {
+        BusObserver? observer = null;
+        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host("127.0.0.1", 5672, system.VirtualHost, host =>
+            {
+                host.Username(system.Credentials.RabbitMqUser);
+                host.Password(system.Credentials.RabbitMqPassword);
+            });
+            rabbit.ReceiveEndpoint($"test.observer.{system.RunId}", endpoint =>
+            {
+                endpoint.Handler<AgentSubscriptionSwitched>(context => observer!.Record(context.Message));
+                endpoint.Handler<AgentSubscriptionsExhausted>(context => observer!.Record(context.Message));
+                endpoint.Handler<SubscriptionFailureReported>(context => observer!.Record(context.Message));
+                endpoint.Handler<TokenReloaded>(context => observer!.Record(context.Message));
+                endpoint.Handler<TokenRotationFailed>(context => observer!.Record(context.Message));
+                endpoint.Handler<TokenReloadFellBack>(context => observer!.Record(context.Message));
+            });
+        });
+        observer = new BusObserver(bus);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await bus.StartAsync(timeout.Token);
+        return observer;
+    }
+
+    public IReadOnlyList<T> Received<T>() => _received.OfType<T>().ToList();
+
+    public Task Publish<T>(T message)
+        where T : class => _bus.Publish(message);
+
+    public async ValueTask DisposeAsync() => await _bus.StopAsync();
+
+    Task Record(object message)
+    {
+        _received.Enqueue(message);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,23 @@
+namespace Trinity.Testing;
+
+public static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release: services are started from the same configuration the tests were built in.</summary>
+    public static string Configuration { get; } = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    public static string ServiceAssembly(string service) =>
+        Path.Combine(Root, "services", service, "bin", Configuration, "net10.0", $"{service}.dll");
+
+    public static string TestLogs(string testClass) =>
+        Directory.CreateDirectory(Path.Combine(Root, "artifacts", "test-logs", testClass)).FullName;
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Trinity.Messaging.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("Trinity.Messaging.sln not found above " + AppContext.BaseDirectory);
+    }
+}
