@@ -15,6 +15,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     readonly Process _process;
     readonly ConcurrentQueue<string> _lines = new();
     readonly StreamWriter _log;
+    int _disposed;
 
     ServiceProcess(string name, Process process, StreamWriter log)
     {
@@ -108,6 +109,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await StopAsync(TimeSpan.FromSeconds(10));
         _process.Dispose();
         await _log.DisposeAsync();

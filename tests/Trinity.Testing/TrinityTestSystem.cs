@@ -102,19 +102,10 @@ public class TrinityTestSystem : IAsyncLifetime
     /// <summary>An agent server process on its own loopback port, its placement registered in the database.</summary>
     public async Task<AgentServerProcess> StartAgentServerAsync(string agentName, string? bakedToken, Guid? subscriptionId)
     {
-        var port = FreePort.Next();
-        var controlKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var overrideFile = Path.Combine(Directory.CreateDirectory(Path.Combine(LogDirectory, $"agent-{agentName}")).FullName, "oauth-token");
-        var process = Start("Trinity.AgentServer", $"agent-{agentName}", new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["TRINITY_AGENT_CONTROL_KEY"] = controlKey,
-            ["CLAUDE_CODE_OAUTH_TOKEN"] = bakedToken,
-            ["Trinity__Agent__OverrideFile"] = overrideFile,
-        });
-        await process.WaitUntilStartedAsync();
-        var agent = new AgentServerProcess(agentName, process, $"http://127.0.0.1:{port}", controlKey, overrideFile);
-        await RegisterAgentAsync(agentName, subscriptionId, agent.BaseUrl, controlKey);
+        var agent = AgentServerProcess.Start(agentName, bakedToken, LogDirectory);
+        _processes.Add(agent.Process);
+        await agent.Process.WaitUntilStartedAsync();
+        await RegisterAgentAsync(agentName, subscriptionId, agent.BaseUrl, agent.ControlKey);
         return agent;
     }
 

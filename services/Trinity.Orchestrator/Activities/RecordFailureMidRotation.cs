@@ -15,7 +15,8 @@ public sealed class RecordFailureMidRotation(TrinityDbContext db, TimeProvider c
     protected override async Task Execute(BehaviorContext<AgentCredentialState, SubscriptionFailureReported> context)
     {
         var record = await FailureHistory.RecordAsync(db, context.Message, clock);
-        record.Decision = context.Message.SubscriptionId == context.Saga.FromSubscriptionId
+        // A redelivery of the report that started this rotation keeps the decision it already has.
+        record.Decision ??= context.Message.SubscriptionId == context.Saga.FromSubscriptionId
             ? $"stale: rotation {context.Saga.RotationId} is already moving the agent away from it"
             : $"recorded: arrived during rotation {context.Saga.RotationId}";
     }

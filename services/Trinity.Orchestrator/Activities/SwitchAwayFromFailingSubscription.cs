@@ -33,6 +33,11 @@ public sealed class SwitchAwayFromFailingSubscription(
         var saga = context.Saga;
         saga.AgentName = AgentName.Normalize(failure.AgentName);
         var record = await FailureHistory.RecordAsync(db, failure, clock);
+        if (record.Decision is not null)
+        {
+            logger.LogInformation("Failure {FailureId} of agent {AgentName} was redelivered; already decided: {Decision}", failure.FailureId, saga.AgentName, record.Decision);
+            return;
+        }
 
         if (!options.Value.AutoSwitchEnabled)
         {
