@@ -10,4 +10,15 @@ public sealed class AgentServerOptions
     /// volume: a stop/start keeps it, a recreate drops it and the database's baked token wins again.
     /// </summary>
     public string OverrideFile { get; set; } = "/var/lib/trinity/oauth-token";
+
+    /// <summary>
+    /// False serves no reload endpoint (404), as an image built before it would: for the fallback tests.
+    /// </summary>
+    public bool ReloadEndpoint { get; set; } = true;
+
+    /// <summary>Fleet mode: a JSON file of agents (owner-only); each served under <c>/agents/{name}</c>.</summary>
+    public string? FleetFile { get; set; }
+
+    /// <summary>Fleet mode: each agent's override file is <c>{FleetOverrideDirectory}/{name}/oauth-token</c>.</summary>
+    public string FleetOverrideDirectory { get; set; } = "/var/lib/trinity/fleet";
 }

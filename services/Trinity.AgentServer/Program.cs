@@ -1,12 +1,13 @@
 using Trinity.AgentServer;
-using Trinity.AgentServer.Credentials;
+using Trinity.AgentServer.Agents;
 using Trinity.AgentServer.Security;
+using Trinity.AgentServer.Turns;
 using Trinity.Infrastructure.Hosting;
 
 if (!OperatingSystem.IsLinux())
     throw new PlatformNotSupportedException("The agent server runs on Linux.");
 
-// Taken before anything else can copy the environment: no turn subprocess may inherit it.
+// Taken out of the environment before anything else runs: no turn subprocess may inherit it.
 var controlKey = ControlKey.TakeFromEnvironment();
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,13 +15,13 @@ builder.AddTrinityDefaults("agent-server");
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:8000");
 var options = builder.Configuration.GetSection(AgentServerOptions.Section).Get<AgentServerOptions>() ?? new AgentServerOptions();
-builder.Services.AddSingleton(controlKey);
-builder.Services.AddSingleton(new OverrideFile(options.OverrideFile));
-builder.Services.AddSingleton<AgentCredentials>();
+var turns = builder.Configuration.GetSection($"{AgentServerOptions.Section}:Turns").Get<TurnOptions>() ?? new TurnOptions();
+builder.Services.AddSingleton(provider => AgentServerRegistration.BuildAgents(options, turns, controlKey,
+    provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
-app.Services.GetRequiredService<AgentCredentials>().Initialize();
-app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
-app.MapCredentialRoutes();
+var agents = app.Services.GetRequiredService<AgentRegistry>();
+app.MapGet("/health", () => Results.Ok(new { status = "healthy", agents = agents.Count }));
+app.MapAgentRoutes(options.FleetFile is null ? "" : "/agents/{agent}", options.ReloadEndpoint);
 app.Run();

@@ -8,24 +8,28 @@ public sealed class AgentServers : IAsyncDisposable
     readonly List<AgentServerProcess> _started = [];
     readonly string _logs = RepositoryPaths.TestLogs($"agent-server-{Guid.NewGuid():N}");
 
-    public async Task<AgentServerProcess> StartAsync(string? bakedToken, string? existingOverride = null, UnixFileMode? overrideMode = null)
+    public string LogDirectory => _logs;
+
+    public async Task<AgentServerProcess> StartAsync(string? bakedToken, string? existingOverride = null, UnixFileMode? overrideMode = null,
+        IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var agent = AgentServerProcess.Start($"agent{_started.Count}", bakedToken, _logs);
-        _started.Add(agent);
-        if (existingOverride is not null)
+        var agent = AgentServerProcess.Start($"agent{_started.Count}", bakedToken, _logs, extra, overrideFile =>
         {
-            await File.WriteAllTextAsync(agent.OverrideFile, existingOverride);
+            if (existingOverride is null)
+                return;
+            File.WriteAllText(overrideFile, existingOverride);
             if (overrideMode is { } mode)
-                File.SetUnixFileMode(agent.OverrideFile, mode);
-        }
+                File.SetUnixFileMode(overrideFile, mode);
+        });
+        _started.Add(agent);
         await agent.Process.WaitUntilStartedAsync();
         return agent;
     }
 
-    /// <summary>An agent server started without a control key, left to exit on its own.</summary>
-    public async Task<ServiceProcess> StartWithoutControlKeyAsync()
+    /// <summary>An agent server expected to refuse to start, left to exit on its own.</summary>
+    public async Task<ServiceProcess> StartExpectingRefusalAsync(IReadOnlyDictionary<string, string?> extra)
     {
-        var agent = AgentServerProcess.Start($"agent{_started.Count}", Canary.NewToken(), _logs, new Dictionary<string, string?> { ["TRINITY_AGENT_CONTROL_KEY"] = null });
+        var agent = AgentServerProcess.Start($"agent{_started.Count}", Canary.NewToken(), _logs, extra);
         _started.Add(agent);
         await agent.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         return agent.Process;

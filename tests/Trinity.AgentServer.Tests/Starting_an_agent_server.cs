@@ -36,7 +36,7 @@ public sealed class Starting_an_agent_server : IAsyncLifetime
     [Fact]
     public async Task Without_a_control_key_it_refuses_to_start_and_says_why()
     {
-        var process = await _servers.StartWithoutControlKeyAsync();
+        var process = await _servers.StartExpectingRefusalAsync(new Dictionary<string, string?> { ["TRINITY_AGENT_CONTROL_KEY"] = null });
 
         Assert.NotEqual(0, process.ExitCode);
         Assert.Contains("TRINITY_AGENT_CONTROL_KEY is required", process.OutputText, StringComparison.Ordinal);

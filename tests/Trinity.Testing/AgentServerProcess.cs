@@ -22,11 +22,12 @@ public sealed class AgentServerProcess(string agentName, ServiceProcess process,
     /// override file in a directory of its own.
     /// </summary>
     public static AgentServerProcess Start(string agentName, string? bakedToken, string logDirectory,
-        IReadOnlyDictionary<string, string?>? extra = null, string? controlKey = null)
+        IReadOnlyDictionary<string, string?>? extra = null, Action<string>? prepareOverrideFile = null)
     {
         var port = FreePort.Next();
-        controlKey ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var controlKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var overrideFile = Path.Combine(Directory.CreateDirectory(Path.Combine(logDirectory, $"agent-{agentName}")).FullName, "oauth-token");
+        prepareOverrideFile?.Invoke(overrideFile);
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",

@@ -7,8 +7,14 @@ public static class RepositoryPaths
     /// <summary>Debug or Release: services are started from the same configuration the tests were built in.</summary>
     public static string Configuration { get; } = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
+    static readonly string[] ServiceFolders = ["services", "tests"];
+
+    /// <summary>A service's built assembly; stand-ins for the outside world live under <c>tests/</c>.</summary>
     public static string ServiceAssembly(string service) =>
-        Path.Combine(Root, "services", service, "bin", Configuration, "net10.0", $"{service}.dll");
+        ServiceFolders
+            .Select(folder => Path.Combine(Root, folder, service, "bin", Configuration, "net10.0", $"{service}.dll"))
+            .FirstOrDefault(File.Exists)
+        ?? Path.Combine(Root, "services", service, "bin", Configuration, "net10.0", $"{service}.dll");
 
     public static string TestLogs(string testClass) =>
         Directory.CreateDirectory(Path.Combine(Root, "artifacts", "test-logs", testClass)).FullName;

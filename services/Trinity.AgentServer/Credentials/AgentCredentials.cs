@@ -1,24 +1,23 @@
-using System.Runtime.Versioning;
 using Trinity.Infrastructure.Logging;
 using Trinity.Messaging.Contracts.Identity;
 
 namespace Trinity.AgentServer.Credentials;
 
 /// <summary>
-/// The agent's live credential: the process environment, which every turn subprocess inherits when it is
-/// spawned. A reload changes what the next turn gets; turns already running keep what they started with.
+/// An agent's live credential. A reload changes what the next turn gets; turns already running keep what
+/// they started with, because a subprocess copies its environment when it is spawned.
 /// </summary>
-[SupportedOSPlatform("linux")]
-public sealed class AgentCredentials(OverrideFile overrideFile, TimeProvider clock)
+public sealed class AgentCredentials(AgentEnvironment environment, OverrideFile overrideFile, TimeProvider clock)
 {
     public const string TokenVariable = "CLAUDE_CODE_OAUTH_TOKEN";
     public const string ApiKeyVariable = "ANTHROPIC_API_KEY";
     readonly Lock _gate = new();
 
+    public AgentEnvironment Environment { get; } = environment;
     public TokenSource Source { get; private set; } = TokenSource.None;
     public DateTimeOffset? ChangedAt { get; private set; }
 
-    public string? Fingerprint => Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token ? TokenFingerprint.Of(token) : null;
+    public string? Fingerprint => Environment.Get(TokenVariable) is { Length: > 0 } token ? TokenFingerprint.Of(token) : null;
 
     /// <summary>At start: a non-empty override file wins over the baked environment (a stop/start keeps a rotated token).</summary>
     public void Initialize()
@@ -28,14 +27,14 @@ public sealed class AgentCredentials(OverrideFile overrideFile, TimeProvider clo
             var rotated = overrideFile.Read();
             if (rotated is not null)
             {
-                Environment.SetEnvironmentVariable(TokenVariable, rotated);
+                Environment.Set(TokenVariable, rotated);
                 Source = TokenSource.OverrideFile;
             }
             else
             {
-                Source = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TokenVariable)) ? TokenSource.None : TokenSource.Environment;
+                Source = string.IsNullOrEmpty(Environment.Get(TokenVariable)) ? TokenSource.None : TokenSource.Environment;
             }
-            if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
+            if (Environment.Get(TokenVariable) is { Length: > 0 } token)
                 SecretRedaction.Register(token);
             ChangedAt = clock.GetUtcNow();
         }
@@ -48,9 +47,9 @@ public sealed class AgentCredentials(OverrideFile overrideFile, TimeProvider clo
         {
             SecretRedaction.Register(token);
             overrideFile.Write(token);
-            Environment.SetEnvironmentVariable(TokenVariable, token);
+            Environment.Set(TokenVariable, token);
             if (removeApiKey)
-                Environment.SetEnvironmentVariable(ApiKeyVariable, null);
+                Environment.Set(ApiKeyVariable, null);
             Source = TokenSource.Reload;
             ChangedAt = clock.GetUtcNow();
         }

@@ -1,10 +1,8 @@
-using System.Runtime.Versioning;
 using System.Text;
 
 namespace Trinity.AgentServer.Credentials;
 
 /// <summary>The token that survives a stop/start: created owner-only (0600) in one call, forced back to 0600 if it existed.</summary>
-[SupportedOSPlatform("linux")]
 public sealed class OverrideFile(string path)
 {
     const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -21,6 +19,7 @@ public sealed class OverrideFile(string path)
 
     public void Write(string token)
     {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         using var stream = new FileStream(Path, new FileStreamOptions
         {
             Mode = FileMode.Create,

@@ -4,24 +4,35 @@ using System.Text;
 namespace Trinity.AgentServer.Security;
 
 /// <summary>
-/// The agent's control key: given as <c>TRINITY_AGENT_CONTROL_KEY</c> and removed from the process
-/// environment at start, so no turn subprocess can read it. Compared in constant time.
+/// An agent's control key, required by every route but health. A single agent's is given as
+/// <c>TRINITY_AGENT_CONTROL_KEY</c> and removed from the process environment at start, so no turn subprocess
+/// can read it. Compared in constant time.
 /// </summary>
 public sealed class ControlKey
 {
     public const string Variable = "TRINITY_AGENT_CONTROL_KEY";
+    public const int MinimumLength = 16;
     readonly byte[] _key;
 
-    ControlKey(string key) => _key = Encoding.UTF8.GetBytes(key);
+    public ControlKey(string key)
+    {
+        if (string.IsNullOrWhiteSpace(key) || key.Length < MinimumLength)
+            throw new InvalidOperationException($"A control key must have at least {MinimumLength} characters.");
+        _key = Encoding.UTF8.GetBytes(key);
+    }
 
-    public static ControlKey TakeFromEnvironment()
+    /// <summary>Reads and removes the variable, so that no subprocess started later can inherit it.</summary>
+    public static string? TakeFromEnvironment()
     {
         var key = Environment.GetEnvironmentVariable(Variable);
         Environment.SetEnvironmentVariable(Variable, null);
-        if (string.IsNullOrWhiteSpace(key) || key.Length < 16)
-            throw new InvalidOperationException($"{Variable} is required (at least 16 characters): the agent server refuses to start without its control key.");
-        return new ControlKey(key);
+        return key;
     }
+
+    public static ControlKey Required(string? key) =>
+        string.IsNullOrWhiteSpace(key) || key.Length < MinimumLength
+            ? throw new InvalidOperationException($"{Variable} is required (at least {MinimumLength} characters): the agent server refuses to start without its control key.")
+            : new ControlKey(key);
 
     public bool Matches(string? authorizationHeader)
     {

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Trinity.AgentServer.Credentials;
+
+namespace Trinity.AgentServer.Turns;
+
+/// <summary>
+/// Starts turns as subprocesses, tracks those in flight, and stops admitting new ones while draining (a
+/// recreate waits for in-flight turns instead of killing them).
+/// </summary>
+public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options, TimeProvider clock, ILogger logger)
+{
+    readonly ConcurrentDictionary<Guid, Turn> _turns = new();
+
+    public bool Draining { get; private set; }
+
+    public int InFlight => _turns.Values.Count(t => t.State == TurnState.Running);
+
+    public Turn? Find(Guid id) => _turns.GetValueOrDefault(id);
+
+    public IEnumerable<Turn> All => _turns.Values.OrderBy(t => t.StartedAt);
+
+    public void Drain() => Draining = true;
+
+    public void Resume() => Draining = false;
+
+    /// <returns>The started turn, or null while draining.</returns>
+    public Turn? Start(string prompt, int? durationSeconds)
+    {
+        if (Draining)
+            return null;
+
+        var start = new ProcessStartInfo(options.Command)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in options.EffectiveArguments)
+            start.ArgumentList.Add(argument.Replace("{prompt}", prompt, StringComparison.Ordinal));
+        // The environment as it is now: a reload after this line does not reach this turn.
+        environment.ApplyTo(start.Environment);
+        if (durationSeconds is { } seconds)
+            start.Environment["TRINITY_TURN_DURATION_SECONDS"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var turn = new Turn
+        {
+            Id = Guid.NewGuid(),
+            Fingerprint = start.Environment.TryGetValue(AgentCredentials.TokenVariable, out var token) && !string.IsNullOrEmpty(token)
+                ? Messaging.Contracts.Identity.TokenFingerprint.Of(token)
+                : null,
+            StartedAt = clock.GetUtcNow(),
+        };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) turn.Append(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) turn.Append(e.Data); };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _turns[turn.Id] = turn;
+        _ = WaitForEndAsync(turn, process);
+        logger.LogInformation("Turn {TurnId} started on fingerprint {Fingerprint}", turn.Id, turn.Fingerprint);
+        return turn;
+    }
+
+    async Task WaitForEndAsync(Turn turn, Process process)
+    {
+        using (process)
+        {
+            await process.WaitForExitAsync();
+            turn.End(process.ExitCode, clock.GetUtcNow());
+        }
+        logger.LogInformation("Turn {TurnId} ended: {Ending} (exit {ExitCode})", turn.Id, turn.Ending, turn.ExitCode);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Formats.Tar;
+using System.Globalization;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Trinity.Testing;
+
+public sealed record ContainerFile(string Content, UnixFileMode Mode, int Uid);
+
+/// <summary>
+/// Agent containers on the local Docker engine, host networking, each agent server on its own loopback port.
+/// Every container carries the label <c>trinity.test-run</c>; leftovers of runs that died are removed.
+/// Secrets go to Docker in the create request's environment, never on a command line.
+/// </summary>
+public sealed class AgentContainers(string runId) : IAsyncDisposable
+{
+    public const string Image = "trinity/agent:latest";
+    public const string LegacyImage = "trinity/agent:legacy";
+    public const string TestRunLabel = "trinity.test-run";
+
+    public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
+
+    public async Task<string> RunAsync(string agentName, int port, IReadOnlyDictionary<string, string?> environment, string image = Image)
+    {
+        await RemoveLeftoversAsync();
+        var env = new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+        var created = await Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"trinity-test-{runId}-{agentName}",
+            Image = image,
+            Env = env.Where(p => p.Value is not null).Select(p => $"{p.Key}={p.Value}").ToList(),
+            Labels = new Dictionary<string, string> { [TestRunLabel] = runId, ["trinity.agent"] = agentName },
+            HostConfig = new HostConfig { NetworkMode = "host" },
+        });
+        await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+        return created.ID;
+    }
+
+    /// <summary>Remove, then create and start again from the same image and configuration: what a recreate does.</summary>
+    public async Task<string> RecreateAsync(string containerId)
+    {
+        var old = await Docker.Containers.InspectContainerAsync(containerId);
+        await Docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true });
+        var created = await Docker.Containers.CreateContainerAsync(new CreateContainerParameters(old.Config)
+        {
+            Name = old.Name.TrimStart('/'),
+            HostConfig = old.HostConfig,
+        });
+        await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+        return created.ID;
+    }
+
+    public Task StopAsync(string containerId) =>
+        Docker.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = 10 });
+
+    public Task StartAsync(string containerId) => Docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters());
+
+    public async Task<ContainerFile> ReadFileAsync(string containerId, string path)
+    {
+        var archive = await Docker.Containers.GetArchiveFromContainerAsync(containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false);
+        await using var tar = new TarReader(archive.Stream);
+        var entry = await tar.GetNextEntryAsync(copyData: true) ?? throw new FileNotFoundException(path);
+        using var reader = new StreamReader(entry.DataStream!);
+        return new ContainerFile(await reader.ReadToEndAsync(), entry.Mode, entry.Uid);
+    }
+
+    public async Task<string> LogsAsync(string containerId)
+    {
+        using var stream = await Docker.Containers.GetContainerLogsAsync(containerId, tty: false,
+            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true });
+        var (stdout, stderr) = await stream.ReadOutputToEndAsync(CancellationToken.None);
+        return stdout + stderr;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in await ContainersAsync(c => c.Labels[TestRunLabel] == runId))
+            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        Docker.Dispose();
+    }
+
+    /// <summary>Containers of test runs that started more than an hour ago (the run id begins with its start time).</summary>
+    async Task RemoveLeftoversAsync()
+    {
+        foreach (var container in await ContainersAsync(c => Started(c.Labels[TestRunLabel]) < DateTime.UtcNow.AddHours(-1)))
+            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+    }
+
+    async Task<IEnumerable<ContainerListResponse>> ContainersAsync(Func<ContainerListResponse, bool> which) =>
+        (await Docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [TestRunLabel] = true } },
+        })).Where(which);
+
+    static DateTime Started(string runId) =>
+        runId.Length >= 14 && DateTime.TryParseExact(runId[..14], "yyyyMMddHHmmss", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var started)
+            ? started
+            : DateTime.MaxValue;
+}
