@@ -3,12 +3,13 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help services build test clean
+.PHONY: help services build agent-image test clean
 
 help:
 	@echo "make test      install and start RabbitMQ, PostgreSQL, Redis and Docker (loopback only), build, run every test"
 	@echo "make services  only install and start the local services (credentials in ~/.trinity/local.env)"
 	@echo "make build     build the solution ($(CONFIGURATION))"
+	@echo "make agent-image  build trinity/agent:latest and :legacy (no registry needed)"
 
 services:
 	@bash scripts/local-services.sh
@@ -16,7 +17,10 @@ services:
 build:
 	dotnet build Trinity.Messaging.sln -c $(CONFIGURATION) -warnaserror -nologo -v minimal
 
-test: services build
+agent-image: services
+	@bash docker/agent/build.sh
+
+test: services build agent-image
 	@rm -rf $(RESULTS)
 	@set +e; \
 	dotnet test Trinity.Messaging.sln -c $(CONFIGURATION) --no-build --nologo \

@@ -35,8 +35,20 @@ public sealed class AgentServers : IAsyncDisposable
         return agent.Process;
     }
 
+    readonly List<ServiceProcess> _others = [];
+
+    /// <summary>Any other process the test needs (the model-API simulator), stopped with the rest.</summary>
+    public ServiceProcess Track(string service, string name, IReadOnlyDictionary<string, string?> environment)
+    {
+        var process = ServiceProcess.Start(service, name, environment, _logs);
+        _others.Add(process);
+        return process;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var process in _others)
+            await process.DisposeAsync();
         foreach (var agent in _started)
         {
             await agent.Process.DisposeAsync();

@@ -58,6 +58,45 @@ public sealed class Turns_on_an_agent_server : IAsyncLifetime
         Assert.DoesNotContain(token, turn.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_reload_that_removes_the_api_key_takes_it_from_every_later_turn()
+    {
+        var agent = await _servers.StartAsync(Canary.NewToken(), extra: new Dictionary<string, string?>(Shell("env | cut -d= -f1"))
+        {
+            ["ANTHROPIC_API_KEY"] = "sk-ant-api03-platform-key-0123456789",
+        });
+        var before = await agent.WaitForTurnToEndAsync((await agent.StartTurnAsync()).Id);
+
+        (await agent.SendAsync(HttpMethod.Post, "/api/credentials/reload-token", new { token = Canary.NewToken(), removeApiKey = true })).EnsureSuccessStatusCode();
+        var after = await agent.WaitForTurnToEndAsync((await agent.StartTurnAsync()).Id);
+
+        Assert.Contains("ANTHROPIC_API_KEY", before.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ANTHROPIC_API_KEY", after.Output, StringComparison.Ordinal);
+        Assert.Contains("CLAUDE_CODE_OAUTH_TOKEN", after.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_turn_that_hits_the_model_apis_rate_limit_ends_rate_limited()
+    {
+        var token = Canary.NewToken();
+        var modelApi = await ModelApiSimulatorProcess.StartAsync((service, name, env) => _servers.Track(service, name, env), requestsPerWindow: 2);
+        var agent = await _servers.StartAsync(token, extra: new Dictionary<string, string?>
+        {
+            ["Trinity__Agent__Turns__Command"] = RepositoryPaths.FakeClaudeCli,
+            ["TRINITY_MODEL_API_URL"] = modelApi.BaseUrl,
+            ["TRINITY_FAKE_CLI_INTERVAL_MS"] = "100",
+        });
+
+        var turn = await agent.WaitForTurnToEndAsync((await agent.StartTurnAsync(durationSeconds: 5)).Id);
+
+        Assert.Equal(("RateLimited", 1), (turn.Ending, turn.ExitCode));
+        Assert.Contains("429", turn.Output, StringComparison.Ordinal);
+        var requests = await modelApi.RequestsAsync();
+        Assert.Equal([200, 200, 429], requests.Select(r => r.Status));
+        Assert.All(requests, r => Assert.Equal(TokenFingerprint.Of(token), r.Fingerprint));
+        modelApi.Dispose();
+    }
+
     [Theory]
     [InlineData("echo done", "Completed", 0)]
     [InlineData("echo 'API Error: 429 rate_limit_error' >&2; exit 1", "RateLimited", 1)]
@@ -92,6 +131,17 @@ public sealed class Turns_on_an_agent_server : IAsyncLifetime
         using var resume = await agent.SendAsync(HttpMethod.Post, "/api/resume");
         Assert.Equal(new Admission(false, 0), await resume.Content.ReadFromJsonAsync<Admission>());
         await agent.StartTurnAsync();
+    }
+
+    [Fact]
+    public async Task A_turn_command_that_cannot_start_gets_a_clear_error()
+    {
+        var agent = await _servers.StartAsync(Canary.NewToken(), extra: new Dictionary<string, string?> { ["Trinity__Agent__Turns__Command"] = "/nonexistent/claude" });
+
+        using var response = await agent.SendAsync(HttpMethod.Post, "/api/turns", new { prompt = "x" });
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("/nonexistent/claude", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

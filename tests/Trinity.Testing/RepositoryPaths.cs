@@ -19,6 +19,9 @@ public static class RepositoryPaths
     public static string TestLogs(string testClass) =>
         Directory.CreateDirectory(Path.Combine(Root, "artifacts", "test-logs", testClass)).FullName;
 
+    /// <summary>The stand-in coding-agent CLI's executable, as built for the tests.</summary>
+    public static string FakeClaudeCli => Path.Combine(Root, "tests", "Trinity.FakeClaudeCli", "bin", Configuration, "net10.0", "fake-claude");
+
     static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

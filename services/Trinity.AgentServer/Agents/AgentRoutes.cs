@@ -56,7 +56,15 @@ public static class AgentRoutes
             if (request.DurationSeconds is < 0 or > 3600)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["durationSeconds"] = ["Between 0 and 3600."] });
 
-            var turn = http.Agent().Turns.Start(request.Prompt, request.DurationSeconds);
+            Turn? turn;
+            try
+            {
+                turn = http.Agent().Turns.Start(request.Prompt, request.DurationSeconds);
+            }
+            catch (TurnCommandUnavailableException ex)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: ex.Message);
+            }
             return turn is null
                 ? Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The agent is draining: no new turns are admitted.")
                 : Results.Created($"{http.Request.Path}/{turn.Id}", TurnResponse.From(turn, withOutput: false));

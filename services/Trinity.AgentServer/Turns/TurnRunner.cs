@@ -57,7 +57,15 @@ public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) turn.Append(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) turn.Append(e.Data); };
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new TurnCommandUnavailableException(options.Command, ex.Message);
+        }
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -77,3 +85,6 @@ public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options
         logger.LogInformation("Turn {TurnId} ended: {Ending} (exit {ExitCode})", turn.Id, turn.Ending, turn.ExitCode);
     }
 }
+
+public sealed class TurnCommandUnavailableException(string command, string reason)
+    : Exception($"The turn command '{command}' could not be started: {reason}");
