@@ -14,6 +14,7 @@ public static class EntityNames
     {
         public const string FailureIntake = "trinity.orchestrator.failure-intake";
         public const string AgentCredentials = "trinity.orchestrator.agent-credentials";
+        public const string SubscriptionChanges = "trinity.orchestrator.subscription-changes";
         public const string RotationWorker = "trinity.rotation-worker";
         public const string ContainerManager = "trinity.container-manager";
     }

@@ -11,9 +11,21 @@ public sealed class OrchestratorOptions
     /// <summary>A subscription with a failure this recent is not an alternative (or longer, when the provider's Retry-After says so).</summary>
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>The agent lease's time to live; whoever does long work extends it.</summary>
-    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>How long a hot-reload may take before the rotation is failed.</summary>
+    /// <summary>
+    /// How long a hot-reload may take. It is also the lease's time to live for the rotation, so a deadline that
+    /// passes with the lease still held means someone renewed it: the deadline is extended, not failed.
+    /// </summary>
     public TimeSpan ReloadDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a recreate the saga orders waits for in-flight turns before it stops the container.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A recreate's deadline is its drain timeout plus this (stop, create, start, healthy).</summary>
+    public TimeSpan RecreateBudget { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the deadline enforcer looks for rotations past their deadline.</summary>
+    public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the reconciler compares what agents run with what the database holds.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

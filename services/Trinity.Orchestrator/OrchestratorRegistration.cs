@@ -17,13 +17,16 @@ public static class OrchestratorRegistration
     {
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section));
         services.AddScoped<SubscriptionSelector>();
-        services.AddScoped<RotationStarter>();
+        services.AddScoped<RotationPlanner>();
+        services.AddHostedService<DeadlineEnforcer>();
+        services.AddHostedService<Reconciler>();
         return services;
     }
 
     public static void AddOrchestratorEndpoints(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<FailureIntakeConsumer, FailureIntakeConsumerDefinition>();
+        bus.AddConsumer<SubscriptionChangeFanOut, SubscriptionChangeFanOutDefinition>();
         bus.AddSagaStateMachine<AgentCredentialStateMachine, AgentCredentialState, AgentCredentialStateDefinition>()
             .Repository(repository => repository.RegisterSagaRepository<AgentCredentialState, TrinityDbContext,
                 SagaConsumeContextFactory<TrinityDbContext, AgentCredentialState>,

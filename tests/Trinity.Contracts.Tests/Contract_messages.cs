@@ -19,7 +19,7 @@ public sealed class Contract_messages
         Assert.Equal(
             [
                 "AgentContainerStarted", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
-                "ContainerRecreateSkipped", "ContainerRecreated", "RecreateContainer", "ReloadToken", "ReportSubscriptionFailure",
+                "ContainerRecreateSkipped", "ContainerRecreated", "RecreateContainer", "ReloadToken", "ReportSubscriptionFailure", "RotationDeadlinePassed",
                 "StartAgentContainer", "SubscriptionFailureReported", "SubscriptionKeyRolledOver", "SubscriptionReassignmentRequested",
                 "SubscriptionRemoved", "TokenReloadFellBack", "TokenReloaded", "TokenRotationFailed",
             ],

@@ -6,4 +6,7 @@ public enum SwitchTrigger
     Manual = 2,
     Rollover = 3,
     Removal = 4,
+
+    /// <summary>The reconciler brought an agent that lagged the database up to date.</summary>
+    Reconcile = 5,
 }

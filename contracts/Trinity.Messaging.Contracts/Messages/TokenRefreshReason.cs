@@ -4,4 +4,7 @@ public enum TokenRefreshReason
 {
     Rollover = 1,
     Removal = 2,
+
+    /// <summary>The reconciler found the agent running something other than what the database holds.</summary>
+    Reconcile = 3,
 }

@@ -10,4 +10,7 @@ public sealed record TokenReloadFellBack
     public required Guid RotationId { get; init; }
     public required string AgentName { get; init; }
     public required FallbackReason Reason { get; init; }
+
+    /// <summary>The drain timeout of the recreate the worker sent, so the saga waits under the recreate's deadline.</summary>
+    public required TimeSpan DrainTimeout { get; init; }
 }

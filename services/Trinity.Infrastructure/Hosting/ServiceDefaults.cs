@@ -28,7 +28,6 @@ public static class ServiceDefaults
         services.AddTrinityPersistence(configuration);
         services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SecretCipher>();
-        services.AddScoped<AfterCommit>();
         return services;
     }
 

@@ -35,6 +35,16 @@ public sealed class AgentLease(IConnectionMultiplexer redis, IOptions<RedisOptio
         return Guid.TryParse(value.ToString(), out var owner) ? owner : null;
     }
 
+    /// <summary>How long the lease still has, if <paramref name="owner"/> holds it.</summary>
+    public async Task<TimeSpan?> RemainingForAsync(string agentName, Guid owner)
+    {
+        var db = redis.GetDatabase();
+        var key = KeyFor(agentName);
+        if (await db.LockQueryAsync(key) != owner.ToString())
+            return null;
+        return await db.KeyTimeToLiveAsync(key);
+    }
+
     public Task<bool> ExtendAsync(string agentName, Guid owner, TimeSpan ttl) =>
         redis.GetDatabase().LockExtendAsync(KeyFor(agentName), owner.ToString(), ttl);
 

@@ -93,6 +93,12 @@ public sealed class ReloadTokenConsumer(
             DrainTimeout = options.Value.DrainTimeout,
             FencingToken = context.Message.FencingToken,
         });
-        await context.Publish(new TokenReloadFellBack { RotationId = context.Message.RotationId, AgentName = context.Message.AgentName, Reason = reason });
+        await context.Publish(new TokenReloadFellBack
+        {
+            RotationId = context.Message.RotationId,
+            AgentName = context.Message.AgentName,
+            Reason = reason,
+            DrainTimeout = options.Value.DrainTimeout,
+        });
     }
 }

@@ -418,9 +418,32 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("out_of_sync");
 
+                    b.Property<Guid?>("PendingId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pending_id");
+
+                    b.Property<string>("PendingKind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("pending_kind");
+
+                    b.Property<string>("PendingRefreshReason")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("pending_refresh_reason");
+
+                    b.Property<Guid?>("PendingSubscriptionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pending_subscription_id");
+
                     b.Property<Guid?>("RotationId")
                         .HasColumnType("uuid")
                         .HasColumnName("rotation_id");
+
+                    b.Property<string>("RotationMethod")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("rotation_method");
 
                     b.Property<string>("RotationTrigger")
                         .HasMaxLength(16)

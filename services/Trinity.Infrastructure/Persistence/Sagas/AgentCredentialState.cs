@@ -17,6 +17,9 @@ public sealed class AgentCredentialState : SagaStateMachineInstance
     public Guid? RotationId { get; set; }
 
     public SwitchTrigger? RotationTrigger { get; set; }
+
+    /// <summary>How the rotation in flight is being applied: hot-reload, or a (drained) recreate.</summary>
+    public SwitchMethod? RotationMethod { get; set; }
     public Guid? FromSubscriptionId { get; set; }
     public Guid? TargetSubscriptionId { get; set; }
     public int? TargetKeyVersion { get; set; }
@@ -32,5 +35,24 @@ public sealed class AgentCredentialState : SagaStateMachineInstance
     /// <summary>True when the last rotation was rejected or timed out: the database and the agent disagree.</summary>
     public bool OutOfSync { get; set; }
 
+    /// <summary>
+    /// A request that arrived while a rotation was in flight, applied when it ends (nothing is lost while busy).
+    /// One slot: a later request supersedes an earlier one of the same or lower precedence.
+    /// </summary>
+    public PendingRequestKind? PendingKind { get; set; }
+
+    /// <summary>The pending failure's FailureId, reassignment's RequestId or refresh's CausationId.</summary>
+    public Guid? PendingId { get; set; }
+
+    public Guid? PendingSubscriptionId { get; set; }
+    public TokenRefreshReason? PendingRefreshReason { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>In order of precedence: a manual reassignment beats a refresh, which beats a failure.</summary>
+public enum PendingRequestKind
+{
+    Failure = 1,
+    Refresh = 2,
+    Reassignment = 3,
 }

@@ -13,6 +13,9 @@ public sealed class AgentCredentialStateMap : IEntityTypeConfiguration<AgentCred
         builder.HasIndex(x => x.AgentName).IsUnique();
         builder.Property(x => x.CurrentState).HasMaxLength(32);
         builder.Property(x => x.RotationTrigger).HasConversion<string>().HasMaxLength(16);
+        builder.Property(x => x.RotationMethod).HasConversion<string>().HasMaxLength(16);
+        builder.Property(x => x.PendingKind).HasConversion<string>().HasMaxLength(16);
+        builder.Property(x => x.PendingRefreshReason).HasConversion<string>().HasMaxLength(16);
         builder.Property(x => x.ExpectedFingerprint).HasMaxLength(12);
         builder.HasIndex(x => x.DeadlineAt);
     }

@@ -16,7 +16,6 @@ namespace Trinity.Infrastructure.Persistence.Sagas;
 public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
     TrinityDbContext db,
     ISagaConsumeContextFactory<TrinityDbContext, TSaga> consumeContextFactory,
-    AfterCommit afterCommit,
     OutboxSignal outboxSignal,
     IOptions<FaultInjectionOptions> faults) : ISagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISaga
@@ -26,7 +25,6 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next)
         where T : class
     {
-        afterCommit.Discard();
         await using (var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken))
         {
             var repositoryContext = new PostgresSagaRepositoryContext<TSaga, T>(db, context, consumeContextFactory);
@@ -37,7 +35,6 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
         if (faults.Value.ExitAfterSagaCommit)
             FaultInjectionOptions.Crash("after a saga commit, before the outbox relay");
         outboxSignal.Notify();
-        await afterCommit.RunAsync();
     }
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
