@@ -2,12 +2,12 @@ using System.Net.Http.Json;
 
 namespace Trinity.Testing;
 
-public sealed record LiveCredential(string? Fingerprint, string Source, DateTimeOffset? ChangedAt);
+public sealed record LiveCredential(string? Fingerprint, string Source, DateTimeOffset? ChangedAt, int Reloads);
 
 /// <summary>HTTP to one agent server — a process, a container or a fleet member — with (or without) its control key.</summary>
 public class AgentClient(string agentName, string baseUrl, string controlKey) : IDisposable
 {
-    readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
+    readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public string AgentName { get; } = agentName;
     public string BaseUrl { get; } = baseUrl;
@@ -45,7 +45,8 @@ public class AgentClient(string agentName, string baseUrl, string controlKey) : 
     /// <summary>A request with exactly this Authorization header (none when null).</summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, string? authorization)
     {
-        using var request = new HttpRequestMessage(method, path);
+        // BaseUrl may carry a path (a fleet member's /agents/{name}): append, never resolve.
+        using var request = new HttpRequestMessage(method, new Uri(BaseUrl + path));
         if (body is not null)
             request.Content = JsonContent.Create(body);
         if (authorization is not null)

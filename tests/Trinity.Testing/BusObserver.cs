@@ -17,7 +17,11 @@ public sealed class BusObserver : IAsyncDisposable
 
     public IBus Bus => _bus;
 
-    public static async Task<BusObserver> StartAsync(TrinityTestSystem system)
+    /// <param name="containerManager">
+    /// When given, the test also plays the container manager: it consumes <see cref="RecreateContainer"/> from the
+    /// manager's queue and answers as this function says.
+    /// </param>
+    public static async Task<BusObserver> StartAsync(TrinityTestSystem system, Func<ConsumeContext<RecreateContainer>, Task>? containerManager = null)
     {
         BusObserver? observer = null;
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit =>
@@ -35,7 +39,18 @@ public sealed class BusObserver : IAsyncDisposable
                 endpoint.Handler<TokenReloaded>(context => observer!.Record(context.Message));
                 endpoint.Handler<TokenRotationFailed>(context => observer!.Record(context.Message));
                 endpoint.Handler<TokenReloadFellBack>(context => observer!.Record(context.Message));
+                endpoint.Handler<ContainerRecreated>(context => observer!.Record(context.Message));
+                endpoint.Handler<ContainerRecreateSkipped>(context => observer!.Record(context.Message));
             });
+            if (containerManager is not null)
+            {
+                rabbit.ReceiveEndpoint(Trinity.Messaging.Contracts.EntityNames.Queues.ContainerManager, endpoint =>
+                    endpoint.Handler<RecreateContainer>(async context =>
+                    {
+                        await observer!.Record(context.Message);
+                        await containerManager(context);
+                    }));
+            }
         });
         observer = new BusObserver(bus);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

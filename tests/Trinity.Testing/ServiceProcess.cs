@@ -17,11 +17,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     readonly StreamWriter _log;
     int _disposed;
 
-    ServiceProcess(string name, Process process, StreamWriter log)
+    readonly string _readyMarker;
+
+    ServiceProcess(string name, Process process, StreamWriter log, string readyMarker)
     {
         Name = name;
         _process = process;
         _log = log;
+        _readyMarker = readyMarker;
     }
 
     public string Name { get; }
@@ -36,15 +39,23 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var assembly = RepositoryPaths.ServiceAssembly(service);
         if (!File.Exists(assembly))
             throw new FileNotFoundException($"{assembly} is not built: run `dotnet build` first.");
-        var start = new ProcessStartInfo("dotnet")
+        return StartExecutable("dotnet", [assembly], name, environment, logDirectory, "Application started");
+    }
+
+    /// <summary>Any executable (redis-server, say); started is when a line contains <paramref name="readyMarker"/>.</summary>
+    public static ServiceProcess StartExecutable(string executable, IEnumerable<string> arguments, string name,
+        IReadOnlyDictionary<string, string?> environment, string logDirectory, string readyMarker)
+    {
+        var start = new ProcessStartInfo(executable)
         {
-            ArgumentList = { assembly },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            WorkingDirectory = logDirectory,
         };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
         start.Environment["DOTNET_ENVIRONMENT"] = "Test";
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         foreach (var (key, value) in environment)
@@ -52,7 +63,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
         var log = new StreamWriter(Path.Combine(logDirectory, $"{name}.log"), append: true) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var service1 = new ServiceProcess(name, process, log);
+        var service1 = new ServiceProcess(name, process, log, readyMarker);
         process.OutputDataReceived += (_, e) => service1.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => service1.Capture(e.Data);
         process.Start();
@@ -69,7 +80,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it started:\n{Tail()}");
-            return _lines.Any(line => line.Contains("Application started", StringComparison.Ordinal));
+            return _lines.Any(line => line.Contains(_readyMarker, StringComparison.Ordinal));
         }, $"{Name} to start", timeout ?? TimeSpan.FromSeconds(60));
         return this;
     }

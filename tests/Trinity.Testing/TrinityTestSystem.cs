@@ -6,7 +6,9 @@ using StackExchange.Redis;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Secrets;
+using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
 using Xunit;
 
 namespace Trinity.Testing;
@@ -149,6 +151,50 @@ public class TrinityTestSystem : IAsyncLifetime
             UpdatedAt = now,
         });
         await db.SaveChangesAsync();
+    }
+
+    public static ReportSubscriptionFailure Failure(string agentName, Guid subscriptionId, FailureKind kind = FailureKind.RateLimited, int? retryAfterSeconds = null) => new()
+    {
+        FailureId = Guid.NewGuid(),
+        AgentName = agentName,
+        SubscriptionId = subscriptionId,
+        Kind = kind,
+        Source = FailureSource.Chat,
+        StatusCode = kind == FailureKind.RateLimited ? 429 : 401,
+        RetryAfterSeconds = retryAfterSeconds,
+        OccurredAt = DateTimeOffset.UtcNow,
+    };
+
+    public async Task<Agent> AgentAsync(string agentName)
+    {
+        await using var db = NewDbContext();
+        return await db.Agents.AsNoTracking().SingleAsync(a => a.Name == agentName);
+    }
+
+    public async Task<AgentCredentialState?> SagaAsync(string agentName)
+    {
+        await using var db = NewDbContext();
+        return await db.AgentCredentialStates.AsNoTracking().SingleOrDefaultAsync(s => s.CorrelationId == AgentIdentity.For(agentName));
+    }
+
+    public async Task<List<Rotation>> RotationsAsync(string? agentName = null)
+    {
+        await using var db = NewDbContext();
+        return await db.Rotations.AsNoTracking().Where(r => agentName == null || r.AgentName == agentName).OrderBy(r => r.StartedAt).ToListAsync();
+    }
+
+    public async Task<List<FailureRecord>> FailuresAsync()
+    {
+        await using var db = NewDbContext();
+        return await db.Failures.AsNoTracking().ToListAsync();
+    }
+
+    /// <summary>Every queue empty (ready, unacked, _error), then two more seconds for anything late, then still empty.</summary>
+    public async Task WaitUntilQuietAsync(TimeSpan? timeout = null)
+    {
+        await Eventually.Until(IsQuietAsync, "every queue to be empty", timeout);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Eventually.Until(IsQuietAsync, "every queue to stay empty", timeout);
     }
 
     /// <summary>Everything every service process of this class has written so far, one string per process.</summary>

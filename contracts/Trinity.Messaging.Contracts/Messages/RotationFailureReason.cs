@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace Trinity.Messaging.Contracts.Messages;
 
+[JsonConverter(typeof(KebabCaseEnumConverter<RotationFailureReason>))]
 public enum RotationFailureReason
 {
     /// <summary>The agent refused the reload (400/401): a bug or a wrong control key, never hidden by a recreate.</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Trinity.Messaging.Contracts.Messages;
 
 /// <summary>How a decided switch reached the agent.</summary>
+[JsonConverter(typeof(KebabCaseEnumConverter<SwitchMethod>))]
 public enum SwitchMethod
 {
     /// <summary>The running agent server swapped the token in its own environment; no turn was touched.</summary>

@@ -4,7 +4,7 @@ namespace Trinity.AgentServer.Agents;
 
 public sealed record ReloadTokenRequest(string? Token, bool RemoveApiKey = false);
 
-public sealed record CredentialStateResponse(string? Fingerprint, string Source, DateTimeOffset? ChangedAt);
+public sealed record CredentialStateResponse(string? Fingerprint, string Source, DateTimeOffset? ChangedAt, int Reloads);
 
 public sealed record StartTurnRequest(string? Prompt, int? DurationSeconds = null);
 
@@ -30,7 +30,7 @@ public static class AgentRoutes
         api.MapGet("/credentials", (HttpContext http) =>
         {
             var agent = http.Agent();
-            return Results.Ok(new CredentialStateResponse(agent.Credentials.Fingerprint, agent.Credentials.Source.ToString(), agent.Credentials.ChangedAt));
+            return Results.Ok(new CredentialStateResponse(agent.Credentials.Fingerprint, agent.Credentials.Source.ToString(), agent.Credentials.ChangedAt, agent.Credentials.Reloads));
         });
 
         // An image built before the endpoint existed answers 404 here; the fallback tests run such an agent.

@@ -17,6 +17,9 @@ public sealed class AgentCredentials(AgentEnvironment environment, OverrideFile 
     public TokenSource Source { get; private set; } = TokenSource.None;
     public DateTimeOffset? ChangedAt { get; private set; }
 
+    /// <summary>Reloads accepted since start: what a test counts to prove one switch reached the agent once.</summary>
+    public int Reloads { get; private set; }
+
     public string? Fingerprint => Environment.Get(TokenVariable) is { Length: > 0 } token ? TokenFingerprint.Of(token) : null;
 
     /// <summary>At start: a non-empty override file wins over the baked environment (a stop/start keeps a rotated token).</summary>
@@ -52,6 +55,7 @@ public sealed class AgentCredentials(AgentEnvironment environment, OverrideFile 
                 Environment.Set(ApiKeyVariable, null);
             Source = TokenSource.Reload;
             ChangedAt = clock.GetUtcNow();
+            Reloads++;
         }
     }
 }

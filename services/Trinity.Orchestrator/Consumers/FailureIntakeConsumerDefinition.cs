@@ -1,4 +1,5 @@
 using MassTransit;
+using MassTransit.Serialization;
 using Trinity.Infrastructure.Bus;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
@@ -15,6 +16,9 @@ public sealed class FailureIntakeConsumerDefinition : ConsumerDefinition<Failure
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<FailureIntakeConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
+        // Producers in any language publish plain JSON (content type application/json, or none at all) to the
+        // intake exchange; MassTransit producers send their usual envelope. Both are accepted here.
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
         endpointConfigurator.UseMessageRetry(retry =>
         {
             retry.UseTrinityRetry();

@@ -37,17 +37,7 @@ public abstract class TwoSubscriptionsOneAgent : TrinityTestSystem
         await base.DisposeAsync();
     }
 
-    public Task ReportRateLimitOnAAsync() => Observer.Publish(new ReportSubscriptionFailure
-    {
-        FailureId = Guid.NewGuid(),
-        AgentName = Agent,
-        SubscriptionId = A.Id,
-        Kind = FailureKind.RateLimited,
-        Source = FailureSource.Chat,
-        StatusCode = 429,
-        ErrorMessage = "429 rate_limit_error",
-        OccurredAt = DateTimeOffset.UtcNow,
-    });
+    public Task ReportRateLimitOnAAsync() => Observer.Publish(Failure(Agent, A.Id) with { ErrorMessage = "429 rate_limit_error" });
 
     public async Task<string?> StateOfAgentAsync()
     {
@@ -55,19 +45,7 @@ public abstract class TwoSubscriptionsOneAgent : TrinityTestSystem
         return await db.AgentCredentialStates.Where(s => s.CorrelationId == AgentIdentity.For(Agent)).Select(s => s.CurrentState).SingleOrDefaultAsync();
     }
 
-    public async Task<List<Rotation>> RotationsAsync()
-    {
-        await using var db = NewDbContext();
-        return await db.Rotations.Where(r => r.AgentName == Agent).ToListAsync();
-    }
-
-    /// <summary>Every queue empty (ready, unacked, _error), then two more seconds for anything late, then still empty.</summary>
-    public async Task WaitUntilQuietAsync()
-    {
-        await Eventually.Until(IsQuietAsync, "every queue to be empty");
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        await Eventually.Until(IsQuietAsync, "every queue to stay empty");
-    }
+    public Task<List<Rotation>> RotationsAsync() => RotationsAsync(Agent);
 
     public Task WaitUntilAgentRunsAsync(string token) =>
         Eventually.Until(AgentServer.LiveCredentialAsync, live => live.Fingerprint == TokenFingerprint.Of(token), $"agent {Agent} to run {TokenFingerprint.Of(token)}");
