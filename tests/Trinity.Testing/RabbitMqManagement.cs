@@ -5,6 +5,8 @@ using System.Text.Json.Serialization;
 
 namespace Trinity.Testing;
 
+public sealed record PeekedMessage(string Payload, IReadOnlyDictionary<string, string> Headers);
+
 public sealed record QueueCounts(string Name, int Ready, int Unacked, int Consumers)
 {
     public bool IsEmpty => Ready == 0 && Unacked == 0;
@@ -43,6 +45,22 @@ public sealed class RabbitMqManagement : IDisposable
 
     public async Task<IReadOnlyList<string>> VirtualHostsAsync() =>
         (await _http.GetFromJsonAsync<List<VhostInfo>>("vhosts?columns=name") ?? []).Select(v => v.Name).ToList();
+
+    /// <summary>Reads up to <paramref name="count"/> messages of a queue and puts them back (as the management UI's "Get messages").</summary>
+    public async Task<IReadOnlyList<PeekedMessage>> PeekAsync(string vhost, string queue, int count = 20)
+    {
+        using var response = await _http.PostAsJsonAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/get",
+            new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 50000 });
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return [];
+        response.EnsureSuccessStatusCode();
+        var messages = await response.Content.ReadFromJsonAsync<List<System.Text.Json.JsonElement>>() ?? [];
+        return messages.Select(m => new PeekedMessage(
+            m.GetProperty("payload").GetString() ?? "",
+            m.GetProperty("properties").TryGetProperty("headers", out var headers)
+                ? headers.EnumerateObject().ToDictionary(h => h.Name, h => h.Value.ToString())
+                : new Dictionary<string, string>())).ToList();
+    }
 
     public void Dispose() => _http.Dispose();
 

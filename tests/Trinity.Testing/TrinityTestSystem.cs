@@ -209,9 +209,19 @@ public class TrinityTestSystem : IAsyncLifetime
     public async Task<string?> LeaseOwnerAsync(string agentName)
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConfiguration);
-        var value = await redis.GetDatabase().StringGetAsync($"{RedisKeyPrefix}agent-lock:{agentName}");
+        var value = await redis.GetDatabase().StringGetAsync(LeaseKey(agentName));
         return value.HasValue ? value.ToString() : null;
     }
+
+    /// <summary>Takes or renews an agent's lease as another actor would (a fleet restart, a container manager at work).</summary>
+    public async Task<bool> HoldLeaseAsync(string agentName, string owner, TimeSpan ttl)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConfiguration);
+        var db = redis.GetDatabase();
+        return await db.LockTakeAsync(LeaseKey(agentName), owner, ttl) || await db.LockExtendAsync(LeaseKey(agentName), owner, ttl);
+    }
+
+    string LeaseKey(string agentName) => $"{RedisKeyPrefix}agent-lock:{agentName}";
 
     string Connection(string database) =>
         $"Host=127.0.0.1;Port=5432;Database={database};Username={Credentials.PostgresUser};Password={Credentials.PostgresPassword};SSL Mode=Disable;Include Error Detail=false";

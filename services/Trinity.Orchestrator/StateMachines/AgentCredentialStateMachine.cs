@@ -40,6 +40,10 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
             Settle(When(ReassignmentRequested).ThenAsync(c => Planner(c).HandleReassignmentAsync(c.Saga, c.Message, c.CancellationToken))),
             Settle(When(TokenRefreshRequested).ThenAsync(c => Planner(c).HandleRefreshAsync(c.Saga, c.Message, c.CancellationToken))));
 
+        // A refusal that arrives after its rotation ended (a stale fencing token, say) is kept in that rotation's history.
+        During(Idle,
+            When(RotationFailed).ThenAsync(c => Planner(c).RecordFailureAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)));
+
         // Nothing is lost while busy: what arrives mid-rotation is applied when the rotation ends.
         During(Reloading, Recreating,
             When(FailureReported).ThenAsync(c => Planner(c).DeferFailureAsync(c.Saga, c.Message)),
