@@ -52,19 +52,38 @@ CREDS
   source "$CREDENTIALS"
 }
 
+# Writes $1 from standard input; true when its content changed.
+write_if_changed() {
+  local new; new=$(cat)
+  if [[ -f $1 && $(cat "$1") == "$new" ]]; then return 1; fi
+  printf '%s\n' "$new" >"$1"
+}
+
 start_rabbitmq() {
-  cat >/etc/rabbitmq/rabbitmq.conf <<'CONF'
+  local changed=0
+  # Queue counts in the management API refresh every second (default 5 s): tests and operators read them.
+  write_if_changed /etc/rabbitmq/rabbitmq.conf <<'CONF' && changed=1
 listeners.tcp.default = 127.0.0.1:5672
 management.tcp.ip = 127.0.0.1
 management.tcp.port = 15672
 loopback_users = none
+collect_statistics_interval = 1000
 CONF
-  cat >/etc/rabbitmq/rabbitmq-env.conf <<'CONF'
+  write_if_changed /etc/rabbitmq/rabbitmq-env.conf <<'CONF' && changed=1
 NODENAME=rabbit@localhost
 NODE_IP_ADDRESS=127.0.0.1
 ERL_EPMD_ADDRESS=127.0.0.1
 SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 CONF
+  if ((changed)) && (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+    log "RabbitMQ configuration changed: restarting it"
+    rabbitmqctl -q stop >/dev/null
+    local deadline=$((SECONDS + 60))
+    while (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; do
+      if ((SECONDS > deadline)); then log "RabbitMQ did not stop"; exit 1; fi
+      sleep 0.5
+    done
+  fi
   if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
     log "starting RabbitMQ"
     rabbitmq-plugins enable --offline rabbitmq_management >/dev/null

@@ -33,7 +33,7 @@ public sealed class When_a_rotation_times_out_and_a_newer_one_overtakes_it(When_
                 await AddSubscriptionAsync("subscription-c", TokenC));
             AgentServer = await StartAgentServerAsync(Agent, tokenA, Subs.A.Id);
             Observer = await BusObserver.StartAsync(this);
-            await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReloadDeadline"] = "00:00:04" });
+            await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReloadDeadline"] = "00:00:08" });
 
             await Observer.Publish(Failure(Agent, Subs.A.Id));
             await Eventually.Until(async () => (await RotationsAsync(Agent)).Count, n => n == 1, "the first rotation to start");
