@@ -17,7 +17,7 @@ public static class OrchestratorRegistration
     {
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section));
         services.AddScoped<SubscriptionSelector>();
-        services.AddScoped<RotationPlanner>();
+        services.AddScoped<IRotationPlanner, RotationPlanner>();
         services.AddHostedService<DeadlineEnforcer>();
         services.AddHostedService<Reconciler>();
         return services;

@@ -24,7 +24,7 @@ public sealed class RotationPlanner(
     OutboxWriter outbox,
     TimeProvider clock,
     IOptions<OrchestratorOptions> options,
-    ILogger<RotationPlanner> logger)
+    ILogger<RotationPlanner> logger) : IRotationPlanner
 {
     OrchestratorOptions Options => options.Value;
 

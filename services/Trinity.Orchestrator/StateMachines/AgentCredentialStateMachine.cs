@@ -91,7 +91,7 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
     public Event<TokenRotationFailed> RotationFailed { get; private set; } = null!;
     public Event<RotationDeadlinePassed> DeadlinePassed { get; private set; } = null!;
 
-    static RotationPlanner Planner(ConsumeContext context) => context.GetServiceOrCreateInstance<RotationPlanner>();
+    static IRotationPlanner Planner(ConsumeContext context) => context.GetServiceOrCreateInstance<IRotationPlanner>();
 
     /// <summary>After a decision: idle, or following the rotation it started by the method it chose.</summary>
     EventActivityBinder<AgentCredentialState, T> Settle<T>(EventActivityBinder<AgentCredentialState, T> binder)

@@ -1,0 +1,167 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Trinity.Infrastructure.Persistence.Sagas;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Orchestrator.Services;
+using Trinity.Orchestrator.StateMachines;
+
+namespace Trinity.Orchestrator.Tests;
+
+/// <summary>
+/// Fast specs of the machine's wiring on MassTransit's in-memory harness: which state follows which event, and
+/// what is asked of the planner. The planner's decisions themselves are proven on real services
+/// (Trinity.IntegrationTests).
+/// </summary>
+public sealed class The_agent_credential_state_machine : IAsyncLifetime
+{
+    const string Agent = "alpha";
+    static readonly Guid AgentId = AgentIdentity.For(Agent);
+    readonly ScriptedPlanner _planner = new();
+    ServiceProvider _provider = null!;
+    ITestHarness _harness = null!;
+    ISagaStateMachineTestHarness<AgentCredentialStateMachine, AgentCredentialState> _saga = null!;
+
+    public async Task InitializeAsync()
+    {
+        _provider = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IRotationPlanner>(_planner)
+            .AddMassTransitTestHarness(bus => bus.AddSagaStateMachine<AgentCredentialStateMachine, AgentCredentialState>().InMemoryRepository())
+            .BuildServiceProvider(true);
+        _harness = _provider.GetRequiredService<ITestHarness>();
+        await _harness.Start();
+        _saga = _harness.GetSagaStateMachineHarness<AgentCredentialStateMachine, AgentCredentialState>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _harness.Stop();
+        await _provider.DisposeAsync();
+    }
+
+    AgentCredentialStateMachine Machine => _saga.StateMachine;
+
+    static SubscriptionFailureReported Failure(Guid subscriptionId) => new()
+    {
+        FailureId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = subscriptionId, Kind = FailureKind.RateLimited, Source = FailureSource.Chat, OccurredAt = DateTimeOffset.UtcNow,
+    };
+
+    async Task<AgentCredentialState> InState(State state)
+    {
+        Assert.NotNull(await _saga.Exists(AgentId, _ => state));
+        return _saga.Sagas.Contains(AgentId);
+    }
+
+    async Task<AgentCredentialState> Reloading()
+    {
+        await _harness.Bus.Publish(Failure(Guid.NewGuid()));
+        return await InState(Machine.Reloading);
+    }
+
+    async Task Consumed<T>(Func<T, bool> which)
+        where T : class => Assert.True(await _saga.Consumed.Any<T>(m => which(m.Context.Message)));
+
+    [Fact]
+    public async Task A_failure_that_starts_a_rotation_moves_a_new_agent_to_reloading()
+    {
+        var saga = await Reloading();
+        Assert.Equal(Agent, saga.AgentName);
+        Assert.Equal(["HandleFailureAsync"], _planner.Calls);
+    }
+
+    [Fact]
+    public async Task A_failure_decided_without_a_rotation_leaves_the_agent_idle()
+    {
+        _planner.FailuresStartRotations = false;
+        await _harness.Bus.Publish(Failure(Guid.NewGuid()));
+        await InState(Machine.Idle);
+    }
+
+    [Fact]
+    public async Task The_expected_fingerprint_completes_the_rotation_by_hot_reload()
+    {
+        var saga = await Reloading();
+        await _harness.Bus.Publish(new TokenReloaded { RotationId = saga.RotationId!.Value, AgentName = Agent, TokenFingerprint = "0123456789ab" });
+        await InState(Machine.Idle);
+        Assert.Contains("CompleteAsync:HotReload", _planner.Calls);
+    }
+
+    [Fact]
+    public async Task Another_fingerprint_fails_the_rotation()
+    {
+        var saga = await Reloading();
+        await _harness.Bus.Publish(new TokenReloaded { RotationId = saga.RotationId!.Value, AgentName = Agent, TokenFingerprint = "ffffffffffff" });
+        await InState(Machine.Idle);
+        Assert.Contains("FailAsync:FingerprintMismatch", _planner.Calls);
+    }
+
+    [Fact]
+    public async Task An_answer_for_another_rotation_changes_nothing()
+    {
+        await Reloading();
+        var stray = Guid.NewGuid();
+        await _harness.Bus.Publish(new TokenReloaded { RotationId = stray, AgentName = Agent, TokenFingerprint = "0123456789ab" });
+        await Consumed<TokenReloaded>(m => m.RotationId == stray);
+        await InState(Machine.Reloading);
+        Assert.Equal(["HandleFailureAsync"], _planner.Calls);
+    }
+
+    [Fact]
+    public async Task A_fallback_then_the_recreate_completes_it_by_recreate()
+    {
+        var rotation = (await Reloading()).RotationId!.Value;
+        await _harness.Bus.Publish(new TokenReloadFellBack { RotationId = rotation, AgentName = Agent, Reason = FallbackReason.EndpointMissing, DrainTimeout = TimeSpan.FromMinutes(1) });
+        await InState(Machine.Recreating);
+        await _harness.Bus.Publish(new ContainerRecreated { RotationId = rotation, AgentName = Agent, OldContainerId = "old", NewContainerId = "new", TurnsOutlivingDrain = 0 });
+        await InState(Machine.Idle);
+        Assert.Equal(["HandleFailureAsync", "FollowFallbackAsync", "CompleteAsync:Recreate"], _planner.Calls);
+    }
+
+    [Fact]
+    public async Task The_recreate_answer_arriving_before_the_fallback_notice_completes_it_too()
+    {
+        var rotation = (await Reloading()).RotationId!.Value;
+        await _harness.Bus.Publish(new ContainerRecreateSkipped { RotationId = rotation, AgentName = Agent, Reason = RecreateSkipReason.NotRunning });
+        await InState(Machine.Idle);
+        await _harness.Bus.Publish(new TokenReloadFellBack { RotationId = rotation, AgentName = Agent, Reason = FallbackReason.Unreachable, DrainTimeout = TimeSpan.FromMinutes(1) });
+        await Consumed<TokenReloadFellBack>(m => m.RotationId == rotation);
+        await InState(Machine.Idle);
+        Assert.Equal(["HandleFailureAsync", "CompleteAsync:Skipped"], _planner.Calls);
+    }
+
+    [Fact]
+    public async Task What_arrives_mid_rotation_is_deferred_not_decided()
+    {
+        await Reloading();
+        await _harness.Bus.Publish(Failure(Guid.NewGuid()));
+        await _harness.Bus.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = Guid.NewGuid(), RequestedBy = "operator" });
+        await Consumed<SubscriptionReassignmentRequested>(_ => true);
+        await Consumed<SubscriptionFailureReported>(_ => _planner.Calls.Contains("DeferFailureAsync"));
+        var saga = await InState(Machine.Reloading);
+        Assert.Equal(PendingRequestKind.Reassignment, saga.PendingKind);
+        Assert.Equal(1, _planner.Calls.Count(c => c == "HandleFailureAsync"));
+    }
+
+    [Fact]
+    public async Task A_change_of_auth_mode_waits_for_the_recreate_and_a_deadline_fails_it()
+    {
+        await _harness.Bus.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = null, RequestedBy = "operator" });
+        var rotation = (await InState(Machine.Recreating)).RotationId!.Value;
+        await _harness.Bus.Publish(new RotationDeadlinePassed { RotationId = rotation, AgentName = Agent, Deadline = DateTimeOffset.UtcNow });
+        await InState(Machine.Idle);
+        Assert.Contains("FailAsync:DeadlinePassed", _planner.Calls);
+    }
+
+    [Fact]
+    public async Task A_late_refusal_of_an_ended_rotation_is_kept_in_its_history()
+    {
+        var rotation = (await Reloading()).RotationId!.Value;
+        await _harness.Bus.Publish(new TokenRotationFailed { RotationId = rotation, AgentName = Agent, Reason = RotationFailureReason.Rejected });
+        await InState(Machine.Idle);
+        await _harness.Bus.Publish(new TokenRotationFailed { RotationId = rotation, AgentName = Agent, Reason = RotationFailureReason.FencingTokenStale });
+        await Consumed<TokenRotationFailed>(m => m.Reason == RotationFailureReason.FencingTokenStale);
+        Assert.Contains("RecordFailureAsync:FencingTokenStale", _planner.Calls);
+    }
+}
