@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Locking;
@@ -22,29 +21,13 @@ public sealed class DeadlineEnforcer(
     OutboxSignal outboxSignal,
     TimeProvider clock,
     IOptions<OrchestratorOptions> options,
-    ILogger<DeadlineEnforcer> logger) : BackgroundService
+    ILogger<DeadlineEnforcer> logger) : PeriodicWork(options.Value.DeadlineScanInterval, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.DeadlineScanInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await EnforceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "Deadline scan failed; retrying at the next tick");
-            }
-        }
-    }
-
-    public async Task EnforceAsync(CancellationToken cancellationToken)
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TrinityDbContext>();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var due = await db.AgentCredentialStates.AsNoTracking()
             .Where(s => s.RotationId != null && s.DeadlineAt != null && s.DeadlineAt <= now)
             .Select(s => new { s.CorrelationId, s.AgentName, RotationId = s.RotationId!.Value, Deadline = s.DeadlineAt!.Value })
@@ -59,7 +42,7 @@ public sealed class DeadlineEnforcer(
             {
                 var extended = now + left;
                 if (await claim.ExecuteUpdateAsync(s => s.SetProperty(x => x.DeadlineAt, extended), cancellationToken) == 1)
-                    logger.LogInformation("Rotation {RotationId} of agent {AgentName} passed its deadline with its lease renewed: extended to {Deadline}",
+                    Logger.LogInformation("Rotation {RotationId} of agent {AgentName} passed its deadline with its lease renewed: extended to {Deadline}",
                         rotation.RotationId, rotation.AgentName, extended);
                 continue;
             }
@@ -76,7 +59,7 @@ public sealed class DeadlineEnforcer(
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             outboxSignal.Notify();
-            logger.LogWarning("Rotation {RotationId} of agent {AgentName} passed its deadline {Deadline} with its lease lapsed",
+            Logger.LogWarning("Rotation {RotationId} of agent {AgentName} passed its deadline {Deadline} with its lease lapsed",
                 rotation.RotationId, rotation.AgentName, rotation.Deadline);
         }
     }

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Outbox;
@@ -20,25 +19,9 @@ public sealed class Reconciler(
     OutboxSignal outboxSignal,
     TimeProvider clock,
     IOptions<OrchestratorOptions> options,
-    ILogger<Reconciler> logger) : BackgroundService
+    ILogger<Reconciler> logger) : PeriodicWork(options.Value.ReconcileInterval, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ReconcileAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "Reconciliation failed; retrying at the next tick");
-            }
-        }
-    }
-
-    public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TrinityDbContext>();
@@ -54,7 +37,7 @@ public sealed class Reconciler(
                 select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion })
             .ToListAsync(cancellationToken);
         if (lagging.Count == 0)
-            return 0;
+            return;
 
         var outbox = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
         var pass = Guid.NewGuid();
@@ -71,7 +54,6 @@ public sealed class Reconciler(
         }
         await db.SaveChangesAsync(cancellationToken);
         outboxSignal.Notify();
-        logger.LogInformation("Reconciler: {Count} agents differ from the database: {Agents}", lagging.Count, string.Join(", ", lagging.Select(a => a.Name)));
-        return lagging.Count;
+        Logger.LogInformation("Reconciler: {Count} agents differ from the database: {Agents}", lagging.Count, string.Join(", ", lagging.Select(a => a.Name)));
     }
 }
