@@ -7,7 +7,8 @@ namespace Trinity.IntegrationTests.HotReload;
 
 /// <summary>
 /// Agent <c>alpha</c> in a real container runs a turn of several seconds against the model-API simulator on
-/// subscription A; a failure report on A rotates it to B through the whole system while that turn runs; a
+/// subscription A (15 s: longer than any rotation under a loaded CI run); a failure report on A rotates it to B
+/// through the whole system while that turn runs; a
 /// second turn starts after the rotation.
 /// </summary>
 [Collection(DockerCollection.Name)]
@@ -51,7 +52,7 @@ public sealed class When_a_container_agent_rotates_with_a_turn_in_flight(When_a_
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync();
 
-            var before = await Agent.StartTurnAsync("a long task", durationSeconds: 6);
+            var before = await Agent.StartTurnAsync("a long task", durationSeconds: 15);
             await Eventually.Until(async () => (await ModelApi.RequestsAsync()).Any(r => r.Fingerprint == TokenFingerprint.Of(TokenA)), "the first turn to be talking to the model API");
 
             await Observer.Publish(new ReportSubscriptionFailure
