@@ -20,6 +20,9 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
 
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
 
+    /// <summary>The workspace volume of an agent in this run (mounted at /home/developer, as in production).</summary>
+    public string WorkspaceVolume(string agentName) => $"trinity-test-{runId}-{agentName}-workspace";
+
     public async Task<string> RunAsync(string agentName, int port, IReadOnlyDictionary<string, string?> environment, string image = Image)
     {
         await RemoveLeftoversAsync();
@@ -30,11 +33,28 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
             Image = image,
             Env = env.Where(p => p.Value is not null).Select(p => $"{p.Key}={p.Value}").ToList(),
             Labels = new Dictionary<string, string> { [TestRunLabel] = runId, ["trinity.agent"] = agentName },
-            HostConfig = new HostConfig { NetworkMode = "host" },
+            HostConfig = new HostConfig { NetworkMode = "host", Binds = [$"{WorkspaceVolume(agentName)}:/home/developer"] },
         });
         await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
         return created.ID;
     }
+
+    /// <summary>Puts a file into a container (on its workspace volume, say) through the Docker API: the image has no shell.</summary>
+    public async Task PutFileAsync(string containerId, string directory, string name, string content)
+    {
+        using var archive = new MemoryStream();
+        await using (var tar = new TarWriter(archive, leaveOpen: true))
+        {
+            var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)), Uid = 1000, Gid = 1000, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+            await tar.WriteEntryAsync(entry);
+        }
+        archive.Position = 0;
+        await Docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = directory }, archive);
+    }
+
+    /// <summary>The container that now carries an agent's name (after a recreate, a new id).</summary>
+    public async Task<ContainerInspectResponse> ByNameAsync(string agentName) =>
+        await Docker.Containers.InspectContainerAsync($"trinity-test-{runId}-{agentName}");
 
     /// <summary>Remove, then create and start again from the same image and configuration: what a recreate does.</summary>
     public async Task<string> RecreateAsync(string containerId)
@@ -76,6 +96,8 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
     {
         foreach (var container in await ContainersAsync(c => c.Labels[TestRunLabel] == runId))
             await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        foreach (var volume in (await Docker.Volumes.ListAsync()).Volumes.Where(v => v.Name.StartsWith($"trinity-test-{runId}-", StringComparison.Ordinal)))
+            await Docker.Volumes.RemoveAsync(volume.Name, force: true);
         Docker.Dispose();
     }
 

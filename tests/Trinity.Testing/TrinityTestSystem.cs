@@ -98,6 +98,9 @@ public class TrinityTestSystem : IAsyncLifetime
     public Task<ServiceProcess> StartOrchestratorAsync(string name = "orchestrator", IReadOnlyDictionary<string, string?>? extra = null) =>
         Start("Trinity.Orchestrator", name, extra).WaitUntilStartedAsync();
 
+    public Task<ServiceProcess> StartContainerManagerAsync(string name = "container-manager", IReadOnlyDictionary<string, string?>? extra = null) =>
+        Start("Trinity.ContainerManager", name, extra).WaitUntilStartedAsync();
+
     public Task<ServiceProcess> StartRotationWorkerAsync(string name = "rotation-worker", IReadOnlyDictionary<string, string?>? extra = null) =>
         Start("Trinity.RotationWorker", name, extra).WaitUntilStartedAsync();
 
@@ -137,7 +140,7 @@ public class TrinityTestSystem : IAsyncLifetime
         return subscription;
     }
 
-    public async Task RegisterAgentAsync(string agentName, Guid? subscriptionId, string? baseUrl, string? controlKey)
+    public async Task RegisterAgentAsync(string agentName, Guid? subscriptionId, string? baseUrl, string? controlKey, string? containerId = null)
     {
         await using var db = NewDbContext();
         var now = DateTimeOffset.UtcNow;
@@ -147,6 +150,7 @@ public class TrinityTestSystem : IAsyncLifetime
             SubscriptionId = subscriptionId,
             BaseUrl = baseUrl,
             EncryptedControlKey = controlKey is null ? null : Cipher.Encrypt(controlKey),
+            ContainerId = containerId,
             CreatedAt = now,
             UpdatedAt = now,
         });

@@ -22,6 +22,9 @@ public sealed class Agent
 
     public string? ContainerId { get; set; }
     public byte[]? EncryptedControlKey { get; set; }
+
+    /// <summary>The last rotation whose recreate this agent's container came from: a redelivered command does not recreate twice.</summary>
+    public Guid? LastRecreateRotationId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

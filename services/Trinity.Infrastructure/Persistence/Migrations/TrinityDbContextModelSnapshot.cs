@@ -102,6 +102,10 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("fencing_token");
 
+                    b.Property<Guid?>("LastRecreateRotationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_recreate_rotation_id");
+
                     b.Property<string>("Owner")
                         .HasColumnType("text")
                         .HasColumnName("owner");

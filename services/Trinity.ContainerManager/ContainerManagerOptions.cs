@@ -1,0 +1,22 @@
+namespace Trinity.ContainerManager;
+
+/// <summary>Section <c>Trinity:ContainerManager</c>.</summary>
+public sealed class ContainerManagerOptions
+{
+    public const string Section = "Trinity:ContainerManager";
+
+    /// <summary>The Docker engine this manager owns; it is the only component that talks to it.</summary>
+    public string DockerEndpoint { get; set; } = "unix:///var/run/docker.sock";
+
+    /// <summary>How long a stop waits for the agent server to exit before Docker kills it.</summary>
+    public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a new container may take to answer its health check.</summary>
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The lease is extended this often while a recreate works (its time to live is three times this).</summary>
+    public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The platform API key baked into agents in api-key mode; optional (secret: environment only).</summary>
+    public string? PlatformApiKey { get; set; }
+}

@@ -1,0 +1,25 @@
+using Docker.DotNet;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Trinity.ContainerManager.Consumers;
+using Trinity.ContainerManager.Services;
+
+namespace Trinity.ContainerManager;
+
+public static class ContainerManagerRegistration
+{
+    public static IServiceCollection AddContainerManager(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ContainerManagerOptions>().Bind(configuration.GetSection(ContainerManagerOptions.Section));
+        services.AddSingleton<IDockerClient>(provider =>
+            new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
+        services.AddHttpClient<AgentControlClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.AddScoped<ContainerRecreator>();
+        return services;
+    }
+
+    public static void AddContainerManagerEndpoints(this IBusRegistrationConfigurator bus) =>
+        bus.AddConsumer<RecreateContainerConsumer, RecreateContainerConsumerDefinition>();
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Trinity.Infrastructure.Locking;
+
+namespace Trinity.ContainerManager.Services;
+
+/// <summary>
+/// Holds an agent's lease for a rotation while long work runs (a drain can take minutes): taken over from the
+/// rotation that owns it, extended on a timer, left to the rotation's end to release.
+/// </summary>
+public sealed class LeaseRenewal : IAsyncDisposable
+{
+    readonly CancellationTokenSource _stop = new();
+    readonly Task _loop;
+
+    LeaseRenewal(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger)
+    {
+        _loop = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(every, _stop.Token);
+                    if (!await lease.ExtendAsync(agentName, owner, every * 3))
+                        logger.LogWarning("Lease of agent {AgentName} was lost by rotation {RotationId} while a recreate works", agentName, owner);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning("Renewing the lease of agent {AgentName} failed: {Error}", agentName, ex.Message);
+                }
+            }
+        });
+    }
+
+    public static async Task<LeaseRenewal> TakeOverAsync(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger)
+    {
+        if (!await lease.TryAcquireAsync(agentName, owner, every * 3))
+            throw new AgentLeaseUnavailableException(agentName, await lease.OwnerAsync(agentName));
+        return new LeaseRenewal(lease, agentName, owner, every, logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}
