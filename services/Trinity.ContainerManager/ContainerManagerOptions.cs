@@ -11,6 +11,9 @@ public sealed class ContainerManagerOptions
     /// <summary>How long a stop waits for the agent server to exit before Docker kills it.</summary>
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>One call to an agent server (drain, turns, health).</summary>
+    public TimeSpan AgentCallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a new container may take to answer its health check.</summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

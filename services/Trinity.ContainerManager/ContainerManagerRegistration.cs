@@ -15,7 +15,7 @@ public static class ContainerManagerRegistration
         services.AddOptions<ContainerManagerOptions>().Bind(configuration.GetSection(ContainerManagerOptions.Section));
         services.AddSingleton<IDockerClient>(provider =>
             new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
-        services.AddHttpClient<AgentControlClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHttpClient<AgentControlClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout);
         services.AddScoped<ContainerRecreator>();
         return services;
     }

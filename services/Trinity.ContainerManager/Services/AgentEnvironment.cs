@@ -5,7 +5,8 @@ namespace Trinity.ContainerManager.Services;
 /// <summary>
 /// The auth variables of an agent's container, rewritten from the database for its mode. The CLI prefers the
 /// API key, so the two never coexist: subscription mode sets the token and removes the key; api-key mode the
-/// reverse; neither removes both. Every other variable of the container is kept as it was.
+/// reverse; neither removes both (so does a subscription whose token is gone). Every other variable of the
+/// container is kept as it was.
 /// </summary>
 public static class AgentEnvironment
 {
@@ -18,7 +19,10 @@ public static class AgentEnvironment
         var kept = current.Where(entry => Name(entry) is not (TokenVariable or ApiKeyVariable or ControlKeyVariable)).ToList();
         kept.Add($"{ControlKeyVariable}={controlKey}");
         if (agent.SubscriptionId is not null)
-            kept.Add($"{TokenVariable}={token ?? throw new InvalidOperationException($"Agent {agent.Name} is in subscription mode but its subscription has no token.")}");
+        {
+            if (token is not null)
+                kept.Add($"{TokenVariable}={token}");
+        }
         else if (agent.UseApiKey)
             kept.Add($"{ApiKeyVariable}={platformApiKey ?? throw new InvalidOperationException($"Agent {agent.Name} uses the platform API key, but Trinity:ContainerManager:PlatformApiKey is not configured.")}");
         return kept;

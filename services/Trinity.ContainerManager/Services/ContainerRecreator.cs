@@ -82,9 +82,11 @@ public sealed class ContainerRecreator(
         string created;
         try
         {
-            var token = agent.SubscriptionId is { } subscriptionId
-                ? await db.Subscriptions.Where(s => s.Id == subscriptionId).Select(s => s.EncryptedToken).SingleAsync(cancellationToken) is var sealedToken ? cipher.Decrypt(sealedToken) : null
+            // A removed subscription's token is never baked again: the agent gets no token until it is moved.
+            var sealedToken = agent.SubscriptionId is { } subscriptionId
+                ? await db.Subscriptions.Where(s => s.Id == subscriptionId && s.DeletedAt == null).Select(s => s.EncryptedToken).SingleOrDefaultAsync(cancellationToken)
                 : null;
+            var token = sealedToken is null ? null : cipher.Decrypt(sealedToken);
             var environment = AgentEnvironment.Rewrite(old.Config.Env ?? [], agent, token, options.Value.PlatformApiKey, newKey);
             created = await CreateAndStartAsync(old, old.Config.Image, environment, agent, cancellationToken);
         }
@@ -120,9 +122,9 @@ public sealed class ContainerRecreator(
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
             }
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // An agent that cannot be asked (unreachable, or an image without the routes) has nothing to drain by us.
+            // An agent that cannot be asked (hung, unreachable, an image without the routes) cannot be drained by us.
             logger.LogWarning("Agent {AgentName} could not be drained ({Error}); recreating without a drain", agent.Name, ex.Message);
             return 0;
         }
