@@ -17,6 +17,7 @@ public static class EntityNames
         public const string SubscriptionChanges = "trinity.orchestrator.subscription-changes";
         public const string RotationWorker = "trinity.rotation-worker";
         public const string ContainerManager = "trinity.container-manager";
+        public const string ContainerStarts = "trinity.container-manager.starts";
     }
 
     public static Uri QueueAddress(string queue) => new($"queue:{queue}");

@@ -20,6 +20,15 @@ public sealed class ContainerManagerOptions
     /// <summary>The lease is extended this often while a recreate works (its time to live is three times this).</summary>
     public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The image a new agent's container is created from.</summary>
+    public string AgentImage { get; set; } = "trinity/agent:latest";
+
+    /// <summary>A new agent's container is named <c>{ContainerNamePrefix}{agent}</c>, its workspace volume <c>…-workspace</c>.</summary>
+    public string ContainerNamePrefix { get; set; } = "agent-";
+
+    /// <summary>Labels added to every container this manager creates from scratch (besides <c>trinity.agent</c>).</summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
+
     /// <summary>The platform API key baked into agents in api-key mode; optional (secret: environment only).</summary>
     public string? PlatformApiKey { get; set; }
 }

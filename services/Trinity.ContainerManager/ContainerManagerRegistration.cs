@@ -16,10 +16,13 @@ public static class ContainerManagerRegistration
         services.AddSingleton<IDockerClient>(provider =>
             new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
         services.AddHttpClient<AgentControlClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout);
-        services.AddScoped<ContainerRecreator>();
+        services.AddScoped<AgentContainerOperations>();
         return services;
     }
 
-    public static void AddContainerManagerEndpoints(this IBusRegistrationConfigurator bus) =>
+    public static void AddContainerManagerEndpoints(this IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<RecreateContainerConsumer, RecreateContainerConsumerDefinition>();
+        bus.AddConsumer<StartAgentContainerConsumer, StartAgentContainerConsumerDefinition>();
+    }
 }

@@ -41,6 +41,7 @@ public sealed class BusObserver : IAsyncDisposable
                 endpoint.Handler<TokenReloadFellBack>(context => observer!.Record(context.Message));
                 endpoint.Handler<ContainerRecreated>(context => observer!.Record(context.Message));
                 endpoint.Handler<ContainerRecreateSkipped>(context => observer!.Record(context.Message));
+                endpoint.Handler<AgentContainerStarted>(context => observer!.Record(context.Message));
             });
             if (containerManager is not null)
             {

@@ -6,7 +6,7 @@ using Trinity.Messaging.Contracts.Messages;
 namespace Trinity.ContainerManager.Consumers;
 
 /// <summary>Carries out a <see cref="RecreateContainer"/> and tells the agent's state machine how it went.</summary>
-public sealed class RecreateContainerConsumer(ContainerRecreator recreator) : IConsumer<RecreateContainer>
+public sealed class RecreateContainerConsumer(AgentContainerOperations recreator) : IConsumer<RecreateContainer>
 {
     public async Task Consume(ConsumeContext<RecreateContainer> context)
     {

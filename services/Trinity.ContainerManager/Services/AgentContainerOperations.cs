@@ -22,20 +22,27 @@ public abstract record RecreateResult
     public sealed record Failed(string Detail) : RecreateResult;
 }
 
+public abstract record StartResult
+{
+    public sealed record Started(string ContainerId) : StartResult;
+    public sealed record Refused(string Reason) : StartResult;
+}
+
 /// <summary>
-/// Recreates an agent's container without killing its work: asks the agent to drain and waits for its
+/// The agent containers on this Docker host — the only code that talks to Docker. Recreates an agent's
+/// container without killing its work: asks the agent to drain and waits for its
 /// in-flight turns (up to the drain timeout), stops, removes, creates the container again with the same image,
 /// name, labels, mounts and network and an environment rewritten from the database, starts it and waits until
 /// it is healthy. It holds the agent's lease (taking it over from the rotation) and renews it while it works.
 /// </summary>
-public sealed class ContainerRecreator(
+public sealed class AgentContainerOperations(
     IDockerClient docker,
     TrinityDbContext db,
     SecretCipher cipher,
     AgentLease lease,
     AgentControlClient agents,
     IOptions<ContainerManagerOptions> options,
-    ILogger<ContainerRecreator> logger)
+    ILogger<AgentContainerOperations> logger)
 {
     public async Task<RecreateResult> RecreateAsync(string agentName, Guid rotationId, long fencingToken, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
@@ -82,11 +89,7 @@ public sealed class ContainerRecreator(
         string created;
         try
         {
-            // A removed subscription's token is never baked again: the agent gets no token until it is moved.
-            var sealedToken = agent.SubscriptionId is { } subscriptionId
-                ? await db.Subscriptions.Where(s => s.Id == subscriptionId && s.DeletedAt == null).Select(s => s.EncryptedToken).SingleOrDefaultAsync(cancellationToken)
-                : null;
-            var token = sealedToken is null ? null : cipher.Decrypt(sealedToken);
+            var token = await TokenOfAsync(agent, cancellationToken);
             var environment = AgentEnvironment.Rewrite(old.Config.Env ?? [], agent, token, options.Value.PlatformApiKey, newKey);
             created = await CreateAndStartAsync(old, old.Config.Image, environment, agent, cancellationToken);
         }
@@ -103,6 +106,82 @@ public sealed class ContainerRecreator(
         await RecordPlacementAsync(agent, created, cipher.Encrypt(newKey), rotationId, fencingToken, cancellationToken);
         logger.LogInformation("Agent {AgentName} recreated: {Old} → {New}; {Outliving} turns outlived the drain", agentName, Short(old.ID), Short(created), outliving);
         return new RecreateResult.Recreated(old.ID, created, outliving);
+    }
+
+    /// <summary>
+    /// Creates or starts the agent's container from the database's view of the agent, so a stopped agent always
+    /// starts with the token the database holds (a stopped container is recreated, never just started: its baked
+    /// token and override file may be stale). A running container is left as it is.
+    /// </summary>
+    public async Task<StartResult> StartAsync(string agentName, Guid owner, CancellationToken cancellationToken)
+    {
+        var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
+        if (agent?.BaseUrl is null || !Uri.TryCreate(agent.BaseUrl, UriKind.Absolute, out var baseUri))
+            return new StartResult.Refused("the agent is not registered with a base URL");
+
+        await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger);
+        var newKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var token = await TokenOfAsync(agent, cancellationToken);
+        ContainerInspectResponse? existing = null;
+        if (agent.ContainerId is not null)
+        {
+            try
+            {
+                existing = await docker.Containers.InspectContainerAsync(agent.ContainerId, cancellationToken);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+            }
+        }
+        if (existing is { State.Running: true })
+            return new StartResult.Started(existing.ID);
+
+        string started;
+        if (existing is not null)
+        {
+            await docker.Containers.RemoveContainerAsync(existing.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            started = await CreateAndStartAsync(existing, existing.Config.Image,
+                AgentEnvironment.Rewrite(existing.Config.Env ?? [], agent, token, options.Value.PlatformApiKey, newKey), agent, cancellationToken);
+        }
+        else
+        {
+            started = await CreateFreshAsync(agent, baseUri, AgentEnvironment.Rewrite([$"ASPNETCORE_URLS=http://{baseUri.Host}:{baseUri.Port}"], agent, token,
+                options.Value.PlatformApiKey, newKey), cancellationToken);
+        }
+        await RecordPlacementAsync(agent, started, cipher.Encrypt(newKey), agent.LastRecreateRotationId, agent.FencingToken, cancellationToken);
+        logger.LogInformation("Agent {AgentName} started as {ContainerId} with the database's credentials", agentName, Short(started));
+        return new StartResult.Started(started);
+    }
+
+    async Task<string> CreateFreshAsync(Agent agent, Uri baseUri, IList<string> environment, CancellationToken cancellationToken)
+    {
+        var name = $"{options.Value.ContainerNamePrefix}{agent.Name}";
+        var labels = new Dictionary<string, string>(options.Value.Labels) { ["trinity.agent"] = agent.Name };
+        var created = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = name,
+            Image = options.Value.AgentImage,
+            Env = environment,
+            Labels = labels,
+            HostConfig = new HostConfig
+            {
+                // Host networking here: each agent server on its own loopback port (the base URL's).
+                NetworkMode = baseUri.IsLoopback ? "host" : null,
+                Binds = [$"{name}-workspace:/home/developer"],
+            },
+        }, cancellationToken);
+        await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        await WaitUntilHealthyAsync(agent.BaseUrl!, cancellationToken);
+        return created.ID;
+    }
+
+    /// <summary>A removed subscription's token is never baked again: the agent gets no token until it is moved.</summary>
+    async Task<string?> TokenOfAsync(Agent agent, CancellationToken cancellationToken)
+    {
+        var sealedToken = agent.SubscriptionId is { } subscriptionId
+            ? await db.Subscriptions.Where(s => s.Id == subscriptionId && s.DeletedAt == null).Select(s => s.EncryptedToken).SingleOrDefaultAsync(cancellationToken)
+            : null;
+        return sealedToken is null ? null : cipher.Decrypt(sealedToken);
     }
 
     /// <summary>Stops admitting turns and waits for those in flight; what is still running at the timeout is counted, then ended by the stop.</summary>
@@ -165,7 +244,7 @@ public sealed class ContainerRecreator(
     }
 
     /// <summary>The placement follows the container, written with the fence: a newer rotation's placement is never overwritten.</summary>
-    async Task RecordPlacementAsync(Agent agent, string containerId, byte[]? controlKey, Guid rotationId, long fencingToken, CancellationToken cancellationToken)
+    async Task RecordPlacementAsync(Agent agent, string containerId, byte[]? controlKey, Guid? rotationId, long fencingToken, CancellationToken cancellationToken)
     {
         var updated = await db.Agents
             .Where(a => a.Name == agent.Name && a.FencingToken == fencingToken)
