@@ -7,6 +7,7 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.AddTrinityDefaults("container-manager");
 builder.Services
     .AddTrinityDatabase(builder.Configuration)
+    .AddTrinitySecrets(builder.Configuration)
     .AddTrinityAgentLease(builder.Configuration)
     .AddContainerManager(builder.Configuration)
     .AddTrinityBus(builder.Configuration, bus => bus.AddContainerManagerEndpoints());

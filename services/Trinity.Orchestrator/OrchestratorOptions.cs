@@ -13,9 +13,11 @@ public sealed class OrchestratorOptions
 
     /// <summary>
     /// How long a hot-reload may take. It is also the lease's time to live for the rotation, so a deadline that
-    /// passes with the lease still held means someone renewed it: the deadline is extended, not failed.
+    /// passes with the lease still held means someone renewed it: the deadline is extended, not failed. It must
+    /// outlast the worker's attempts on an unreachable agent (3 × 10 s plus back-off by default), or the
+    /// worker's fallback would arrive after the rotation had already been failed.
     /// </summary>
-    public TimeSpan ReloadDeadline { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReloadDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a recreate the saga orders waits for in-flight turns before it stops the container.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);

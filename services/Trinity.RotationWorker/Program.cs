@@ -7,6 +7,7 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.AddTrinityDefaults("rotation-worker");
 builder.Services
     .AddTrinityDatabase(builder.Configuration)
+    .AddTrinitySecrets(builder.Configuration)
     .AddRotationWorker(builder.Configuration)
     .AddTrinityBus(builder.Configuration, bus => bus.AddRotationWorkerEndpoints());
 

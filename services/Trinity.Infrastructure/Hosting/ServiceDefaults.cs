@@ -23,9 +23,15 @@ public static class ServiceDefaults
         return builder;
     }
 
-    public static IServiceCollection AddTrinityDatabase(this IServiceCollection services, IConfiguration configuration)
-    {
+    public static IServiceCollection AddTrinityDatabase(this IServiceCollection services, IConfiguration configuration) =>
         services.AddTrinityPersistence(configuration);
+
+    /// <summary>
+    /// The key that decrypts tokens and control keys, for the services that use them (worker, container
+    /// manager) and no others: the Orchestrator decides with fingerprints and never holds the key.
+    /// </summary>
+    public static IServiceCollection AddTrinitySecrets(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SecretCipher>();
         return services;
