@@ -28,7 +28,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     public string Name { get; }
-    public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
     public IReadOnlyCollection<string> Output => _lines;

@@ -19,8 +19,6 @@ public static partial class AgentName
         return problem is null ? normalized : throw new InvalidAgentNameException(name, problem);
     }
 
-    public static bool IsValid(string? name) => name is not null && Problem(name) is null;
-
     static string? Problem(string name) => name switch
     {
         "" => "it is empty",

@@ -13,5 +13,4 @@ public sealed class RabbitMqOptions
     [Required] public string Username { get; set; } = "trinity";
     [Required(ErrorMessage = "Trinity:RabbitMq:Password is required (environment: Trinity__RabbitMq__Password).")]
     public string Password { get; set; } = "";
-    [Range(1, 65535)] public int ManagementPort { get; set; } = 15672;
 }

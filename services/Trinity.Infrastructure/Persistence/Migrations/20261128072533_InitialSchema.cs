@@ -21,6 +21,7 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                     current_state = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     rotation_id = table.Column<Guid>(type: "uuid", nullable: true),
                     rotation_trigger = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    rotation_method = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     from_subscription_id = table.Column<Guid>(type: "uuid", nullable: true),
                     target_subscription_id = table.Column<Guid>(type: "uuid", nullable: true),
                     target_key_version = table.Column<int>(type: "integer", nullable: true),
@@ -30,6 +31,10 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                     applied_subscription_id = table.Column<Guid>(type: "uuid", nullable: true),
                     applied_key_version = table.Column<int>(type: "integer", nullable: true),
                     out_of_sync = table.Column<bool>(type: "boolean", nullable: false),
+                    pending_kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    pending_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    pending_subscription_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    pending_refresh_reason = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -137,6 +142,7 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                     base_url = table.Column<string>(type: "text", nullable: true),
                     container_id = table.Column<string>(type: "text", nullable: true),
                     encrypted_control_key = table.Column<byte[]>(type: "bytea", nullable: true),
+                    last_recreate_rotation_id = table.Column<Guid>(type: "uuid", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     deleted_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)

@@ -12,8 +12,8 @@ using Trinity.Infrastructure.Persistence;
 namespace Trinity.Infrastructure.Persistence.Migrations
 {
     [DbContext(typeof(TrinityDbContext))]
-    [Migration("20261128070415_AgentLastRecreateRotation")]
-    partial class AgentLastRecreateRotation
+    [Migration("20261128072533_InitialSchema")]
+    partial class InitialSchema
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
