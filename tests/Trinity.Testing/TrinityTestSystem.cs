@@ -98,6 +98,21 @@ public class TrinityTestSystem : IAsyncLifetime
     public Task<ServiceProcess> StartOrchestratorAsync(string name = "orchestrator", IReadOnlyDictionary<string, string?>? extra = null) =>
         Start("Trinity.Orchestrator", name, extra).WaitUntilStartedAsync();
 
+    /// <summary>The HTTP API on a free loopback port, with a fresh admin key; a client that sends it.</summary>
+    public async Task<(ServiceProcess Process, HttpClient Client)> StartApiAsync()
+    {
+        var port = FreePort.Next();
+        var adminKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var process = await Start("Trinity.Api", "api", new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Trinity__Api__AdminKey"] = adminKey,
+        }).WaitUntilStartedAsync();
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        return (process, client);
+    }
+
     public Task<ServiceProcess> StartContainerManagerAsync(string name = "container-manager", IReadOnlyDictionary<string, string?>? extra = null) =>
         Start("Trinity.ContainerManager", name, extra).WaitUntilStartedAsync();
 

@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Secrets;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+
+namespace Trinity.Api.Subscriptions;
+
+public sealed record UpsertSubscriptionRequest(string? Name, string? Token, string? Type, string? Tier);
+
+/// <summary>What the API shows of a subscription: never the token, only its fingerprint.</summary>
+public sealed record SubscriptionResponse(Guid Id, string Name, int KeyVersion, string Fingerprint, string? Type, string? Tier, int? AgentCount = null, DateTimeOffset? CooldownUntil = null);
+
+public static class SubscriptionRoutes
+{
+    public static RouteGroupBuilder MapSubscriptionRoutes(this RouteGroupBuilder api)
+    {
+        api.MapPost("/subscriptions", UpsertAsync);
+        api.MapGet("/subscriptions", ListAsync);
+        api.MapDelete("/subscriptions/{id:guid}", DeleteAsync);
+        return api;
+    }
+
+    /// <summary>
+    /// Upsert by name, in one transaction with the outbox. A new token for an existing name raises the key
+    /// version (the old fingerprint stays resolvable for late failure reports) and publishes
+    /// <see cref="SubscriptionKeyRolledOver"/>, which reaches every agent on it.
+    /// </summary>
+    static async Task<IResult> UpsertAsync(UpsertSubscriptionRequest? request, TrinityDbContext db, SecretCipher cipher, OutboxWriter outbox, OutboxSignal signal,
+        TimeProvider clock, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request?.Name) || request.Name.Length > 200)
+            errors["name"] = ["The name is required (at most 200 characters)."];
+        if (string.IsNullOrWhiteSpace(request?.Token) || request.Token.Any(char.IsWhiteSpace))
+            errors["token"] = ["The token is required and must not contain whitespace."];
+        if (errors.Count > 0)
+            return Results.ValidationProblem(errors);
+
+        var (name, token, now) = (request!.Name!.Trim(), request.Token!, clock.GetUtcNow());
+        var fingerprint = TokenFingerprint.Of(token);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var subscription = await db.Subscriptions.FromSql($"SELECT * FROM subscriptions WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+        var created = subscription is null;
+        if (subscription is null)
+        {
+            subscription = new Subscription { Id = Guid.NewGuid(), Name = name, EncryptedToken = cipher.Encrypt(token), TokenFingerprint = fingerprint, CreatedAt = now };
+            db.Subscriptions.Add(subscription);
+            db.SubscriptionKeys.Add(new SubscriptionKey { SubscriptionId = subscription.Id, KeyVersion = 1, TokenFingerprint = fingerprint, CreatedAt = now });
+        }
+        else if (subscription.TokenFingerprint != fingerprint || subscription.DeletedAt is not null)
+        {
+            subscription.EncryptedToken = cipher.Encrypt(token);
+            subscription.TokenFingerprint = fingerprint;
+            subscription.KeyVersion += 1;
+            subscription.DeletedAt = null;
+            db.SubscriptionKeys.Add(new SubscriptionKey { SubscriptionId = subscription.Id, KeyVersion = subscription.KeyVersion, TokenFingerprint = fingerprint, CreatedAt = now });
+            outbox.Publish(new SubscriptionKeyRolledOver { SubscriptionId = subscription.Id, KeyVersion = subscription.KeyVersion });
+        }
+        subscription.Type = request.Type ?? subscription.Type;
+        subscription.Tier = request.Tier ?? subscription.Tier;
+        subscription.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        signal.Notify();
+
+        logger.LogInformation("Subscription {Name} {Action}: key version {KeyVersion}, fingerprint {Fingerprint}",
+            name, created ? "created" : "updated", subscription.KeyVersion, fingerprint);
+        var response = Describe(subscription);
+        return created ? Results.Created($"/api/subscriptions/{subscription.Id}", response) : Results.Ok(response);
+    }
+
+    /// <summary>With what is derived, never stored: how many agents are on each, and until when it is cooling down.</summary>
+    static async Task<IResult> ListAsync(TrinityDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var cooldown = TimeSpan.FromHours(2);
+        var now = clock.GetUtcNow();
+        var rows = await db.Subscriptions.AsNoTracking()
+            .Where(s => s.DeletedAt == null)
+            .OrderBy(s => s.Name)
+            .Select(s => new
+            {
+                Subscription = s,
+                Agents = db.Agents.Count(a => a.SubscriptionId == s.Id && a.DeletedAt == null),
+                Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now.AddDays(-7)).Select(f => new { f.OccurredAt, f.RetryAfterSeconds }).ToList(),
+            })
+            .ToListAsync(cancellationToken);
+        return Results.Ok(rows.Select(r =>
+        {
+            var until = r.Failures
+                .Select(f => f.OccurredAt + (f.RetryAfterSeconds is > 0 && TimeSpan.FromSeconds(f.RetryAfterSeconds.Value) > cooldown ? TimeSpan.FromSeconds(f.RetryAfterSeconds.Value) : cooldown))
+                .Where(end => end > now)
+                .DefaultIfEmpty()
+                .Max();
+            return Describe(r.Subscription) with { AgentCount = r.Agents, CooldownUntil = until == default ? null : until };
+        }));
+    }
+
+    /// <summary>Soft delete; <see cref="SubscriptionRemoved"/> moves every agent on it, so a deleted token never stays live.</summary>
+    static async Task<IResult> DeleteAsync(Guid id, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var subscription = await db.Subscriptions.SingleOrDefaultAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken);
+        if (subscription is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No subscription {id}.");
+        subscription.DeletedAt = clock.GetUtcNow();
+        outbox.Publish(new SubscriptionRemoved { SubscriptionId = id });
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+        return Results.NoContent();
+    }
+
+    static SubscriptionResponse Describe(Subscription s) => new(s.Id, s.Name, s.KeyVersion, s.TokenFingerprint, s.Type, s.Tier);
+}
