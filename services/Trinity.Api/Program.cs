@@ -1,4 +1,6 @@
 using Trinity.Api;
+using Trinity.Api.Agents;
+using Trinity.Api.Failures;
 using Trinity.Api.Security;
 using Trinity.Api.Subscriptions;
 using Trinity.Infrastructure.Bus;
@@ -15,8 +17,12 @@ builder.Services
     .AddTrinityOutbox(builder.Configuration)
     .AddTrinityBus(builder.Configuration, _ => { });
 builder.Services.AddProblemDetails();
+builder.Services.AddHttpClient("agents", http => http.Timeout = TimeSpan.FromSeconds(3));
 
 var app = builder.Build();
 app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>().MapSubscriptionRoutes();
+app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>()
+    .MapSubscriptionRoutes()
+    .MapAgentRoutes()
+    .MapFailureRoutes();
 app.Run();

@@ -19,6 +19,12 @@ public static partial class AgentName
         return problem is null ? normalized : throw new InvalidAgentNameException(name, problem);
     }
 
+    public static bool TryNormalize(string? name, out string normalized)
+    {
+        normalized = (name ?? string.Empty).Trim().ToLowerInvariant();
+        return Problem(normalized) is null;
+    }
+
     static string? Problem(string name) => name switch
     {
         "" => "it is empty",

@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Secrets;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+
+namespace Trinity.Api.Agents;
+
+public sealed record RegisterAgentRequest(string? Name, Guid? SubscriptionId, bool UseApiKey = false, string? BaseUrl = null);
+
+public sealed record ReassignRequest(Guid? SubscriptionId);
+
+public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint, RotationResponse? LastRotation);
+
+public sealed record RotationResponse(Guid Id, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt)
+{
+    public static RotationResponse Of(Rotation r) =>
+        new(r.Id, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail, r.StartedAt, r.CompletedAt);
+}
+
+public static class AgentRoutes
+{
+    public static RouteGroupBuilder MapAgentRoutes(this RouteGroupBuilder api)
+    {
+        api.MapPost("/agents", RegisterAsync);
+        api.MapGet("/agents/{name}", DescribeAsync);
+        api.MapPut("/agents/{name}/subscription", ReassignAsync);
+        api.MapDelete("/agents/{name}", DeleteAsync);
+        api.MapGet("/rotations", async (string? agent, TrinityDbContext db, CancellationToken cancellationToken) =>
+            Results.Ok((await db.Rotations.AsNoTracking().Where(r => agent == null || r.AgentName == agent).OrderByDescending(r => r.StartedAt).Take(500)
+                .ToListAsync(cancellationToken)).Select(RotationResponse.Of)));
+        return api;
+    }
+
+    /// <summary>Registers the agent and has the container manager create and start its container from the database's view.</summary>
+    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (request is null || !AgentName.TryNormalize(request.Name, out var name))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."] });
+        if (request.BaseUrl is not null && !Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out _))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = ["An absolute URL, such as http://127.0.0.1:18000."] });
+        if (request.SubscriptionId is { } id && !await db.Subscriptions.AnyAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
+        if (await db.Agents.AnyAsync(a => a.Name == name, cancellationToken))
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} is already registered.");
+
+        var now = clock.GetUtcNow();
+        db.Agents.Add(new Agent
+        {
+            Name = name,
+            SubscriptionId = request.SubscriptionId,
+            UseApiKey = request.UseApiKey,
+            BaseUrl = request.BaseUrl ?? $"http://agent-{name}:8000",
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+        return Results.Created($"/api/agents/{name}", new { name });
+    }
+
+    static async Task<IResult> DescribeAsync(string name, TrinityDbContext db, SecretCipher cipher, IHttpClientFactory http, CancellationToken cancellationToken)
+    {
+        var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Name == name && a.DeletedAt == null, cancellationToken);
+        if (agent is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+        var saga = await db.AgentCredentialStates.AsNoTracking().SingleOrDefaultAsync(s => s.AgentName == name, cancellationToken);
+        var last = await db.Rotations.AsNoTracking().Where(r => r.AgentName == name).OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
+        return Results.Ok(new AgentResponse(
+            agent.Name,
+            agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none",
+            agent.SubscriptionId,
+            saga?.CurrentState,
+            saga is null ? null : !saga.OutOfSync,
+            agent.ContainerId,
+            await LiveFingerprintAsync(agent, cipher, http, cancellationToken),
+            last is null ? null : RotationResponse.Of(last)));
+    }
+
+    /// <summary>What the agent itself reports, asked with its control key; null when it cannot be asked.</summary>
+    static async Task<string?> LiveFingerprintAsync(Agent agent, SecretCipher cipher, IHttpClientFactory http, CancellationToken cancellationToken)
+    {
+        if (agent.BaseUrl is null || agent.EncryptedControlKey is null)
+            return null;
+        try
+        {
+            using var client = http.CreateClient("agents");
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{agent.BaseUrl.TrimEnd('/')}/api/credentials");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cipher.Decrypt(agent.EncryptedControlKey));
+            using var response = await client.SendAsync(request, cancellationToken);
+            return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<LiveCredential>(cancellationToken))?.Fingerprint : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>202: the agent's state machine applies it (now, or after a rotation in flight); a null subscription leaves subscription mode.</summary>
+    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, CancellationToken cancellationToken)
+    {
+        if (request is null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = ["A subscription id, or null to leave subscription mode."] });
+        if (!await db.Agents.AnyAsync(a => a.Name == name && a.DeletedAt == null, cancellationToken))
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+        if (request.SubscriptionId is { } id && !await db.Subscriptions.AnyAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
+        var requestId = Guid.NewGuid();
+        outbox.Publish(new SubscriptionReassignmentRequested { RequestId = requestId, AgentName = name, SubscriptionId = request.SubscriptionId, RequestedBy = "api" }, AgentIdentity.For(name));
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+        return Results.Accepted($"/api/rotations?agent={name}", new { requestId });
+    }
+
+    static async Task<IResult> DeleteAsync(string name, TrinityDbContext db, TimeProvider clock, CancellationToken cancellationToken) =>
+        await db.Agents.Where(a => a.Name == name && a.DeletedAt == null).ExecuteUpdateAsync(a => a.SetProperty(x => x.DeletedAt, clock.GetUtcNow()), cancellationToken) == 1
+            ? Results.NoContent()
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+
+    sealed record LiveCredential(string? Fingerprint);
+}

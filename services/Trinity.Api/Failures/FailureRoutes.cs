@@ -1,0 +1,57 @@
+using Trinity.Infrastructure.Logging;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+
+namespace Trinity.Api.Failures;
+
+public sealed record ReportFailureRequest(
+    string? AgentName, int? StatusCode, string? ErrorMessage, string? Source, string? ExecutionId, int? RetryAfterSeconds, Guid? SubscriptionId, string? TokenFingerprint);
+
+public static class FailureRoutes
+{
+    /// <summary>For producers that do not speak AMQP: classified here, then handed to the failure intake like any other report.</summary>
+    public static RouteGroupBuilder MapFailureRoutes(this RouteGroupBuilder api)
+    {
+        api.MapPost("/failures", async (ReportFailureRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, CancellationToken cancellationToken) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (request is null || !Messaging.Contracts.Identity.AgentName.TryNormalize(request.AgentName, out _))
+                errors["agentName"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."];
+            if (!Enum.TryParse<FailureSource>(request?.Source?.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var source))
+                errors["source"] = ["One of chat, schedule, api."];
+            if (request?.SubscriptionId is null && !TokenFingerprint.IsWellFormed(request?.TokenFingerprint))
+                errors["subscriptionId"] = ["The subscription the turn ran on, or the tokenFingerprint it started with (12 lower-case hex characters)."];
+            if (request?.RetryAfterSeconds is < 0)
+                errors["retryAfterSeconds"] = ["Not negative."];
+            if (errors.Count > 0)
+                return Results.ValidationProblem(errors);
+
+            var (kind, notOurs) = FailureClassifier.Classify(request!.StatusCode, request.ErrorMessage);
+            if (kind is null)
+                return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: $"Not a subscription failure: {notOurs}.");
+
+            var report = new ReportSubscriptionFailure
+            {
+                FailureId = Guid.NewGuid(),
+                AgentName = Messaging.Contracts.Identity.AgentName.Normalize(request.AgentName),
+                SubscriptionId = request.SubscriptionId,
+                TokenFingerprint = request.TokenFingerprint,
+                Kind = kind.Value,
+                Source = source,
+                ExecutionId = request.ExecutionId,
+                StatusCode = request.StatusCode,
+                ErrorMessage = SecretRedaction.Scrub(request.ErrorMessage ?? "") is { Length: > 0 } text ? text[..Math.Min(500, text.Length)] : null,
+                RetryAfterSeconds = request.RetryAfterSeconds,
+                OccurredAt = clock.GetUtcNow(),
+            };
+            outbox.Publish(report);
+            await db.SaveChangesAsync(cancellationToken);
+            signal.Notify();
+            return Results.Accepted(value: new { report.FailureId, kind = kind.Value });
+        });
+        return api;
+    }
+}
