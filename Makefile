@@ -3,13 +3,17 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help services build agent-image test clean
+.PHONY: help demo services build agent-image test clean
 
 help:
+	@echo "make demo      the main job, start to end, in under 3 minutes: agents move subscriptions by hot-reload, no turn killed"
 	@echo "make test      install and start RabbitMQ, PostgreSQL, Redis and Docker (loopback only), build, run every test"
 	@echo "make services  only install and start the local services (credentials in ~/.trinity/local.env)"
 	@echo "make build     build the solution ($(CONFIGURATION))"
 	@echo "make agent-image  build trinity/agent:latest and :legacy (no registry needed)"
+
+demo:
+	@bash scripts/demo.sh
 
 services:
 	@bash scripts/local-services.sh

@@ -29,6 +29,13 @@ public sealed class ContainerManagerOptions
     /// <summary>Labels added to every container this manager creates from scratch (besides <c>trinity.agent</c>).</summary>
     public Dictionary<string, string> Labels { get; set; } = [];
 
+    /// <summary>
+    /// <c>NAME=value</c> entries given to every container this manager creates from scratch (the coding-agent
+    /// command, say; a list because the names themselves may contain <c>__</c>). Never a secret: the auth
+    /// variables are always rewritten from the database.
+    /// </summary>
+    public List<string> Environment { get; set; } = [];
+
     /// <summary>The platform API key baked into agents in api-key mode; optional (secret: environment only).</summary>
     public string? PlatformApiKey { get; set; }
 }

@@ -145,8 +145,8 @@ public sealed class AgentContainerOperations(
         }
         else
         {
-            started = await CreateFreshAsync(agent, baseUri, AgentEnvironment.Rewrite([$"ASPNETCORE_URLS=http://{baseUri.Host}:{baseUri.Port}"], agent, token,
-                options.Value.PlatformApiKey, newKey), cancellationToken);
+            var baked = options.Value.Environment.Append($"ASPNETCORE_URLS=http://{baseUri.Host}:{baseUri.Port}");
+            started = await CreateFreshAsync(agent, baseUri, AgentEnvironment.Rewrite(baked, agent, token, options.Value.PlatformApiKey, newKey), cancellationToken);
         }
         await RecordPlacementAsync(agent, started, cipher.Encrypt(newKey), agent.LastRecreateRotationId, agent.FencingToken, cancellationToken);
         logger.LogInformation("Agent {AgentName} started as {ContainerId} with the database's credentials", agentName, Short(started));
