@@ -68,7 +68,10 @@ while (DateTimeOffset.UtcNow < deadline)
         var (baseUrl, key) = await Placement(agent);
         foreach (var turn in turns.Where(t => t.Agent == agent && t.EndedAt is null))
             await Follow(turn, baseUrl, key);
-        if (turns.Count(t => t.Agent == agent && t.EndedAt is null) < 2 && !Finished(agent))
+        // Like chat executors told to retry later: while an agent's subscription refuses its turns, only one turn
+        // at a time is tried on it (there is always work in flight), until it has moved.
+        var waitingForSwitch = !switched.ContainsKey(agent) && turns.Any(t => t.Agent == agent && t.Ending == "RateLimited");
+        if (turns.Count(t => t.Agent == agent && t.EndedAt is null) < (waitingForSwitch ? 1 : 2) && !Finished(agent))
             await StartTurn(agent, baseUrl, key);
         var described = await Describe(agent);
         if (!switched.ContainsKey(agent) && described.LiveFingerprint == TokenFingerprint.Of(tokenB) && described.State == "Idle")

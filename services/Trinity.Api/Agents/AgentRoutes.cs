@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Infrastructure.Secrets;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
@@ -60,7 +61,10 @@ public static class AgentRoutes
             UpdatedAt = now,
         });
         outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.EnsureExistsAsync(name, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         signal.Notify();
         return Results.Created($"/api/agents/{name}", new { name });
     }

@@ -119,7 +119,7 @@ public sealed class AgentContainerOperations(
         if (agent?.BaseUrl is null || !Uri.TryCreate(agent.BaseUrl, UriKind.Absolute, out var baseUri))
             return new StartResult.Refused("the agent is not registered with a base URL");
 
-        await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger);
+        await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger, releaseWhenDone: true);
         var newKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var token = await TokenOfAsync(agent, cancellationToken);
         ContainerInspectResponse? existing = null;

@@ -4,16 +4,19 @@ using Trinity.Infrastructure.Locking;
 namespace Trinity.ContainerManager.Services;
 
 /// <summary>
-/// Holds an agent's lease for a rotation while long work runs (a drain can take minutes): taken over from the
-/// rotation that owns it, extended on a timer, left to the rotation's end to release.
+/// Holds an agent's lease while long work runs (a drain can take minutes): taken over from the rotation that owns
+/// it (which releases it when the rotation ends), or taken for work of the manager's own (a start), which releases
+/// it when done — a lease left to expire would hold every rotation of the agent back until it does.
 /// </summary>
 public sealed class LeaseRenewal : IAsyncDisposable
 {
     readonly CancellationTokenSource _stop = new();
     readonly Task _loop;
+    readonly Func<Task>? _release;
 
-    LeaseRenewal(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger)
+    LeaseRenewal(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger, bool releaseWhenDone)
     {
+        _release = releaseWhenDone ? () => lease.ReleaseAsync(agentName, owner) : null;
         _loop = Task.Run(async () =>
         {
             while (!_stop.IsCancellationRequested)
@@ -36,11 +39,12 @@ public sealed class LeaseRenewal : IAsyncDisposable
         });
     }
 
-    public static async Task<LeaseRenewal> TakeOverAsync(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger)
+    public static async Task<LeaseRenewal> TakeOverAsync(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger,
+        bool releaseWhenDone = false)
     {
         if (!await lease.TryAcquireAsync(agentName, owner, every * 3))
             throw new AgentLeaseUnavailableException(agentName, await lease.OwnerAsync(agentName));
-        return new LeaseRenewal(lease, agentName, owner, every, logger);
+        return new LeaseRenewal(lease, agentName, owner, every, logger, releaseWhenDone);
     }
 
     public async ValueTask DisposeAsync()
@@ -48,5 +52,7 @@ public sealed class LeaseRenewal : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
+        if (_release is not null)
+            await _release();
     }
 }

@@ -5,6 +5,7 @@ using Trinity.Infrastructure.Logging;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 
@@ -57,6 +58,7 @@ public sealed class FailureIntakeConsumer(
             RecordedAt = clock.GetUtcNow(),
         };
         db.Failures.Add(record);
+        await db.EnsureExistsAsync(agentName, context.CancellationToken);
         outbox.Publish(new SubscriptionFailureReported
         {
             FailureId = record.Id,
