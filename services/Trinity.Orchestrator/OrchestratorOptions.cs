@@ -9,7 +9,7 @@ public sealed class OrchestratorOptions
     public bool AutoSwitchEnabled { get; set; } = true;
 
     /// <summary>A subscription with a failure this recent is not an alternative (or longer, when the provider's Retry-After says so).</summary>
-    public TimeSpan Cooldown { get; set; } = TimeSpan.FromHours(2);
+    public TimeSpan Cooldown { get; set; } = Trinity.Infrastructure.Persistence.SubscriptionCooldown.DefaultWindow;
 
     /// <summary>
     /// How long a hot-reload may take. It is also the lease's time to live for the rotation, so a deadline that

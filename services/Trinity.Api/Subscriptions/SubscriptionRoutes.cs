@@ -76,7 +76,6 @@ public static class SubscriptionRoutes
     /// <summary>With what is derived, never stored: how many agents are on each, and until when it is cooling down.</summary>
     static async Task<IResult> ListAsync(TrinityDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var cooldown = TimeSpan.FromHours(2);
         var now = clock.GetUtcNow();
         var rows = await db.Subscriptions.AsNoTracking()
             .Where(s => s.DeletedAt == null)
@@ -91,7 +90,7 @@ public static class SubscriptionRoutes
         return Results.Ok(rows.Select(r =>
         {
             var until = r.Failures
-                .Select(f => f.OccurredAt + (f.RetryAfterSeconds is > 0 && TimeSpan.FromSeconds(f.RetryAfterSeconds.Value) > cooldown ? TimeSpan.FromSeconds(f.RetryAfterSeconds.Value) : cooldown))
+                .Select(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RetryAfterSeconds, SubscriptionCooldown.DefaultWindow))
                 .Where(end => end > now)
                 .DefaultIfEmpty()
                 .Max();

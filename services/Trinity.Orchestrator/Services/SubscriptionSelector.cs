@@ -32,7 +32,7 @@ public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock
             .Select(f => new { f.SubscriptionId, f.OccurredAt, f.RetryAfterSeconds })
             .ToListAsync(cancellationToken);
         var coolingDown = recentFailures
-            .Where(f => CooldownEnds(f.OccurredAt, f.RetryAfterSeconds) > now)
+            .Where(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RetryAfterSeconds, options.Value.Cooldown) > now)
             .Select(f => f.SubscriptionId)
             .ToHashSet();
 
@@ -42,14 +42,5 @@ public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock
             .ThenBy(c => c.Subscription.Name, StringComparer.Ordinal)
             .Select(c => c.Subscription)
             .FirstOrDefault();
-    }
-
-    /// <summary>When a failure stops blocking its subscription.</summary>
-    public DateTimeOffset CooldownEnds(DateTimeOffset occurredAt, int? retryAfterSeconds)
-    {
-        var window = options.Value.Cooldown;
-        if (retryAfterSeconds is > 0 && TimeSpan.FromSeconds(retryAfterSeconds.Value) > window)
-            window = TimeSpan.FromSeconds(retryAfterSeconds.Value);
-        return occurredAt + window;
     }
 }
