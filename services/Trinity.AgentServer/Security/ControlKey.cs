@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Trinity.Infrastructure.Secrets;
 
 namespace Trinity.AgentServer.Security;
 
@@ -12,13 +11,13 @@ public sealed class ControlKey
 {
     public const string Variable = "TRINITY_AGENT_CONTROL_KEY";
     public const int MinimumLength = 16;
-    readonly byte[] _key;
+    readonly BearerKey _key;
 
     public ControlKey(string key)
     {
         if (string.IsNullOrWhiteSpace(key) || key.Length < MinimumLength)
             throw new InvalidOperationException($"A control key must have at least {MinimumLength} characters.");
-        _key = Encoding.UTF8.GetBytes(key);
+        _key = new BearerKey(key);
     }
 
     /// <summary>Reads and removes the variable, so that no subprocess started later can inherit it.</summary>
@@ -34,11 +33,5 @@ public sealed class ControlKey
             ? throw new InvalidOperationException($"{Variable} is required (at least {MinimumLength} characters): the agent server refuses to start without its control key.")
             : new ControlKey(key);
 
-    public bool Matches(string? authorizationHeader)
-    {
-        const string scheme = "Bearer ";
-        if (authorizationHeader is null || !authorizationHeader.StartsWith(scheme, StringComparison.Ordinal))
-            return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(authorizationHeader[scheme.Length..].Trim()), _key);
-    }
+    public bool Matches(string? authorizationHeader) => _key.Matches(authorizationHeader);
 }
