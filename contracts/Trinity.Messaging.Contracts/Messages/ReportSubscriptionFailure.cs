@@ -10,6 +10,9 @@ namespace Trinity.Messaging.Contracts.Messages;
 [MessageUrn("trinity:report-subscription-failure")]
 public sealed record ReportSubscriptionFailure
 {
+    /// <summary>How much of an error message a report carries.</summary>
+    public const int ErrorMessageLimit = 500;
+
     public required Guid FailureId { get; init; }
     public required string AgentName { get; init; }
 

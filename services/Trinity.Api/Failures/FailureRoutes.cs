@@ -43,7 +43,8 @@ public static class FailureRoutes
                 Source = source,
                 ExecutionId = request.ExecutionId,
                 StatusCode = request.StatusCode,
-                ErrorMessage = SecretRedaction.Scrub(request.ErrorMessage ?? "") is { Length: > 0 } text ? text[..Math.Min(500, text.Length)] : null,
+                // Scrubbed before it is sent: a message body must never carry a token.
+                ErrorMessage = SecretRedaction.ScrubAndTruncate(request.ErrorMessage, ReportSubscriptionFailure.ErrorMessageLimit),
                 RetryAfterSeconds = request.RetryAfterSeconds,
                 OccurredAt = clock.GetUtcNow(),
             };

@@ -29,6 +29,13 @@ public static partial class SecretRedaction
         return scrubbed;
     }
 
+    /// <summary>Error text that travels or is stored (failure reports): scrubbed, cut to <paramref name="limit"/>, null when empty.</summary>
+    public static string? ScrubAndTruncate(string? text, int limit)
+    {
+        var scrubbed = Scrub(text ?? "");
+        return scrubbed.Length == 0 ? null : scrubbed[..Math.Min(limit, scrubbed.Length)];
+    }
+
     [GeneratedRegex(@"sk-ant-[A-Za-z0-9_\-]{8,}", RegexOptions.CultureInvariant)]
     private static partial Regex TokenShape();
 }

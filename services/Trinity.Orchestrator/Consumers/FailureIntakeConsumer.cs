@@ -25,8 +25,6 @@ public sealed class FailureIntakeConsumer(
     TimeProvider clock,
     ILogger<FailureIntakeConsumer> logger) : IConsumer<ReportSubscriptionFailure>
 {
-    public const int ErrorMessageLimit = 500;
-
     public async Task Consume(ConsumeContext<ReportSubscriptionFailure> context)
     {
         var report = context.Message;
@@ -52,7 +50,7 @@ public sealed class FailureIntakeConsumer(
             Source = report.Source,
             ExecutionId = report.ExecutionId,
             StatusCode = report.StatusCode,
-            ErrorMessage = Truncate(SecretRedaction.Scrub(report.ErrorMessage ?? "")),
+            ErrorMessage = SecretRedaction.ScrubAndTruncate(report.ErrorMessage, ReportSubscriptionFailure.ErrorMessageLimit),
             RetryAfterSeconds = report.RetryAfterSeconds,
             OccurredAt = report.OccurredAt,
             RecordedAt = clock.GetUtcNow(),
@@ -101,8 +99,6 @@ public sealed class FailureIntakeConsumer(
                 ? $"No subscription key has the fingerprint {report.TokenFingerprint}."
                 : $"The fingerprint {report.TokenFingerprint} matches {matches.Count} subscriptions; report the SubscriptionId.");
     }
-
-    static string? Truncate(string text) => text.Length == 0 ? null : text.Length <= ErrorMessageLimit ? text : text[..ErrorMessageLimit];
 }
 
 /// <summary>A failure report that can never be processed; it goes to <c>_error</c> at once, with this reason.</summary>

@@ -27,4 +27,17 @@ public static class FailureHistory
         db.Failures.Add(record);
         return record;
     }
+
+    /// <summary>A recorded failure as the event it came from, to decide it again once a rotation in flight has ended.</summary>
+    public static SubscriptionFailureReported ToEvent(FailureRecord record) => new()
+    {
+        FailureId = record.Id,
+        AgentName = record.AgentName,
+        SubscriptionId = record.SubscriptionId,
+        Kind = record.Kind,
+        Source = record.Source,
+        ExecutionId = record.ExecutionId,
+        RetryAfterSeconds = record.RetryAfterSeconds,
+        OccurredAt = record.OccurredAt,
+    };
 }

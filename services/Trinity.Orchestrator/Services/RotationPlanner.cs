@@ -291,17 +291,7 @@ public sealed class RotationPlanner(
                 }, cancellationToken);
                 break;
             case PendingRequestKind.Failure when await db.Failures.FindAsync([id], cancellationToken) is { } failure:
-                await HandleFailureAsync(saga, new SubscriptionFailureReported
-                {
-                    FailureId = failure.Id,
-                    AgentName = failure.AgentName,
-                    SubscriptionId = failure.SubscriptionId,
-                    Kind = failure.Kind,
-                    Source = failure.Source,
-                    ExecutionId = failure.ExecutionId,
-                    RetryAfterSeconds = failure.RetryAfterSeconds,
-                    OccurredAt = failure.OccurredAt,
-                }, cancellationToken);
+                await HandleFailureAsync(saga, FailureHistory.ToEvent(failure), cancellationToken);
                 break;
         }
     }
