@@ -8,21 +8,24 @@ using Trinity.Infrastructure.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("api");
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-    builder.WebHost.UseUrls("http://127.0.0.1:8080");
+builder.AddTrinityEndpoints("http://127.0.0.1:8080");
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services
     .AddTrinityDatabase(builder.Configuration)
     .AddTrinitySecrets(builder.Configuration)
     .AddTrinityOutbox(builder.Configuration)
+    // Only for readiness and the agent's lease holder: the API takes no lease.
+    .AddTrinityAgentLease(builder.Configuration)
     .AddTrinityBus(builder.Configuration, _ => { });
 builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi(options => options.AddDocumentTransformer<AdminKeySecurityScheme>());
 builder.Services.AddHttpClient("agents", http => http.Timeout = TimeSpan.FromSeconds(3));
 
 var app = builder.Build();
-app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>()
-    .MapSubscriptionRoutes()
+app.MapTrinityEndpoints();
+var api = app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>();
+api.MapOpenApi("/openapi/{documentName}.json");
+api.MapSubscriptionRoutes()
     .MapAgentRoutes()
     .MapFailureRoutes();
 app.Run();

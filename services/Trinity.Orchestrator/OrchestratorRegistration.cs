@@ -26,6 +26,7 @@ public static class OrchestratorRegistration
     public static void AddOrchestratorEndpoints(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<FailureIntakeConsumer, FailureIntakeConsumerDefinition>();
+        bus.AddReceiveObserver<IntakeRejectCounter>();
         bus.AddConsumer<SubscriptionChangeFanOut, SubscriptionChangeFanOutDefinition>();
         bus.AddSagaStateMachine<AgentCredentialStateMachine, AgentCredentialState, AgentCredentialStateDefinition>()
             .Repository(repository => repository.RegisterSagaRepository<AgentCredentialState, TrinityDbContext,

@@ -1,10 +1,12 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Hosting;
 using Trinity.Orchestrator;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("orchestrator");
+// Health and metrics only; a fixed port comes from ASPNETCORE_URLS.
+builder.AddTrinityEndpoints("http://127.0.0.1:0");
 builder.Services
     .AddTrinityDatabase(builder.Configuration)
     .AddTrinityOutbox(builder.Configuration)
@@ -12,4 +14,6 @@ builder.Services
     .AddOrchestrator(builder.Configuration)
     .AddTrinityBus(builder.Configuration, bus => bus.AddOrchestratorEndpoints());
 
-await builder.Build().RunAsync();
+var app = builder.Build();
+app.MapTrinityEndpoints();
+await app.RunAsync();

@@ -1,14 +1,18 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Hosting;
 using Trinity.RotationWorker;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("rotation-worker");
+// Health and metrics only; a fixed port comes from ASPNETCORE_URLS.
+builder.AddTrinityEndpoints("http://127.0.0.1:0");
 builder.Services
     .AddTrinityDatabase(builder.Configuration)
     .AddTrinitySecrets(builder.Configuration)
     .AddRotationWorker(builder.Configuration)
     .AddTrinityBus(builder.Configuration, bus => bus.AddRotationWorkerEndpoints());
 
-await builder.Build().RunAsync();
+var app = builder.Build();
+app.MapTrinityEndpoints();
+await app.RunAsync();

@@ -2,7 +2,9 @@ using Trinity.Infrastructure.Logging;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Failures;
 using Trinity.Messaging.Contracts.Identity;
+using Trinity.Infrastructure.Observability;
 using Trinity.Messaging.Contracts.Messages;
 
 namespace Trinity.Api.Failures;
@@ -29,29 +31,28 @@ public static class FailureRoutes
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors);
 
-            var (kind, notOurs) = FailureClassifier.Classify(request!.StatusCode, request.ErrorMessage);
-            if (kind is null)
-                return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: $"Not a subscription failure: {notOurs}.");
-
-            var report = new ReportSubscriptionFailure
+            var report = SubscriptionFailureReports.FromTurn(new TurnFailure
             {
-                FailureId = Guid.NewGuid(),
-                AgentName = Messaging.Contracts.Identity.AgentName.Normalize(request.AgentName),
+                AgentName = request!.AgentName!,
+                Source = source,
+                StatusCode = request.StatusCode,
+                ErrorMessage = request.ErrorMessage,
                 SubscriptionId = request.SubscriptionId,
                 TokenFingerprint = request.TokenFingerprint,
-                Kind = kind.Value,
-                Source = source,
                 ExecutionId = request.ExecutionId,
-                StatusCode = request.StatusCode,
-                // Scrubbed before it is sent: a message body must never carry a token.
-                ErrorMessage = SecretRedaction.ScrubAndTruncate(request.ErrorMessage, ReportSubscriptionFailure.ErrorMessageLimit),
                 RetryAfterSeconds = request.RetryAfterSeconds,
                 OccurredAt = clock.GetUtcNow(),
-            };
+            }, out var notOurs, SecretRedaction.Scrub);
+            if (report is null)
+            {
+                TrinityMetrics.IntakeRejected("not-a-subscription-failure");
+                return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: $"Not a subscription failure: {notOurs}.");
+            }
+
             outbox.Publish(report);
             await db.SaveChangesAsync(cancellationToken);
             signal.Notify();
-            return Results.Accepted(value: new { report.FailureId, kind = kind.Value });
+            return Results.Accepted(value: new { report.FailureId, kind = report.Kind });
         });
         return api;
     }

@@ -6,6 +6,7 @@ using StackExchange.Redis;
 using Trinity.Infrastructure.Configuration;
 using Trinity.Infrastructure.Locking;
 using Trinity.Infrastructure.Logging;
+using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Secrets;
@@ -23,8 +24,11 @@ public static class ServiceDefaults
         return builder;
     }
 
-    public static IServiceCollection AddTrinityDatabase(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddTrinityPersistence(configuration);
+    public static IServiceCollection AddTrinityDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: [ServiceEndpoints.ReadyTag]);
+        return services.AddTrinityPersistence(configuration);
+    }
 
     /// <summary>
     /// The key that decrypts tokens and control keys, for the services that use them (worker, container
@@ -60,6 +64,7 @@ public static class ServiceDefaults
             return ConnectionMultiplexer.Connect(redis);
         });
         services.AddSingleton<AgentLease>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ServiceEndpoints.ReadyTag]);
         return services;
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
+using Trinity.Messaging.Contracts.Failures;
 
 namespace Trinity.Infrastructure.Logging;
 
@@ -8,9 +8,9 @@ namespace Trinity.Infrastructure.Logging;
 /// failure reports): anything shaped like an Anthropic token, and every exact value registered at run time
 /// (the agent server registers each token it is given).
 /// </summary>
-public static partial class SecretRedaction
+public static class SecretRedaction
 {
-    public const string Mask = "[redacted]";
+    public const string Mask = TokenShapedText.Mask;
     static readonly ConcurrentDictionary<string, byte> Known = new(StringComparer.Ordinal);
 
     public static void Register(string secret)
@@ -23,19 +23,12 @@ public static partial class SecretRedaction
     {
         if (string.IsNullOrEmpty(text))
             return text;
-        var scrubbed = TokenShape().Replace(text, Mask);
+        var scrubbed = TokenShapedText.Scrub(text);
         foreach (var secret in Known.Keys)
             scrubbed = scrubbed.Replace(secret, Mask, StringComparison.Ordinal);
         return scrubbed;
     }
 
     /// <summary>Error text that travels or is stored (failure reports): scrubbed, cut to <paramref name="limit"/>, null when empty.</summary>
-    public static string? ScrubAndTruncate(string? text, int limit)
-    {
-        var scrubbed = Scrub(text ?? "");
-        return scrubbed.Length == 0 ? null : scrubbed[..Math.Min(limit, scrubbed.Length)];
-    }
-
-    [GeneratedRegex(@"sk-ant-[A-Za-z0-9_\-]{8,}", RegexOptions.CultureInvariant)]
-    private static partial Regex TokenShape();
+    public static string? ScrubAndTruncate(string? text, int limit) => TokenShapedText.ScrubAndTruncate(text, limit, Scrub);
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Messaging.Contracts.Identity;
@@ -36,6 +37,7 @@ public sealed class Reconciler(
                       || (subscription != null && subscription.DeletedAt != null)
                 select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion })
             .ToListAsync(cancellationToken);
+        TrinityMetrics.AgentsOutOfSync(lagging.Count);
         if (lagging.Count == 0)
             return;
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Locking;
+using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -188,6 +189,7 @@ public sealed class RotationPlanner(
             rotation.ObservedFingerprint = observedFingerprint;
             rotation.OutcomeDetail = detail;
             rotation.CompletedAt = clock.GetUtcNow();
+            TrinityMetrics.RotationEnded(rotation.Trigger, method, RotationOutcome.Succeeded, rotation.CompletedAt - rotation.StartedAt);
         }
         saga.AppliedSubscriptionId = saga.TargetSubscriptionId;
         saga.AppliedKeyVersion = saga.TargetKeyVersion;
@@ -227,6 +229,7 @@ public sealed class RotationPlanner(
             rotation.Outcome = RotationOutcome.Failed;
             rotation.OutcomeDetail = $"{reason}: {detail}";
             rotation.CompletedAt = clock.GetUtcNow();
+            TrinityMetrics.RotationEnded(rotation.Trigger, rotation.Method, RotationOutcome.Failed);
         }
         else
         {
@@ -314,7 +317,10 @@ public sealed class RotationPlanner(
     async Task<Agent?> LockAgentAsync(AgentCredentialState saga, Guid rotationId, CancellationToken cancellationToken)
     {
         if (!await lease.TryAcquireAsync(saga.AgentName, rotationId, Options.ReloadDeadline))
+        {
+            TrinityMetrics.LeaseWaited();
             throw new AgentLeaseUnavailableException(saga.AgentName, await lease.OwnerAsync(saga.AgentName));
+        }
         // Read inside the lease: a snapshot taken before it can be stale.
         return await db.LoadForUpdateAsync(saga.AgentName, cancellationToken);
     }
@@ -382,6 +388,7 @@ public sealed class RotationPlanner(
 
     void RecordRefused(Guid rotationId, AgentCredentialState saga, SwitchTrigger trigger, Guid causationId, string reason)
     {
+        TrinityMetrics.RotationEnded(trigger, null, RotationOutcome.Failed);
         var now = clock.GetUtcNow();
         db.Rotations.Add(new Rotation
         {

@@ -1,6 +1,6 @@
 using Trinity.Messaging.Contracts.Messages;
 
-namespace Trinity.Api.Failures;
+namespace Trinity.Messaging.Contracts.Failures;
 
 /// <summary>
 /// Whether an error a turn met is the subscription's fault, as the reference system decides it: 429 is a rate
