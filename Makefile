@@ -3,10 +3,12 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help demo services build agent-image test clean
+.PHONY: help demo up down services build agent-image test clean
 
 help:
 	@echo "make demo      the main job, start to end, in under 3 minutes: agents move subscriptions by hot-reload, no turn killed"
+	@echo "make up        start the same system and leave it running: API on 127.0.0.1:8080, management UI on 127.0.0.1:15672; ./trinity talks to it"
+	@echo "make down      stop what make up started (its database and keys are kept)"
 	@echo "make test      install and start RabbitMQ, PostgreSQL, Redis and Docker (loopback only), build, run every test"
 	@echo "make services  only install and start the local services (credentials in ~/.trinity/local.env)"
 	@echo "make build     build the solution ($(CONFIGURATION))"
@@ -14,6 +16,12 @@ help:
 
 demo:
 	@bash scripts/demo.sh
+
+up:
+	@bash scripts/up.sh
+
+down:
+	@bash scripts/up.sh down
 
 services:
 	@bash scripts/local-services.sh

@@ -34,6 +34,9 @@ public sealed class RabbitMqManagement : IDisposable
             new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
     }
 
+    public async Task DeclareFanoutExchangeAsync(string vhost, string exchange) =>
+        (await _http.PutAsJsonAsync($"exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(exchange)}", new { type = "fanout", durable = true })).EnsureSuccessStatusCode();
+
     public async Task DeleteVirtualHostAsync(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
 
     public async Task<IReadOnlyList<QueueCounts>> QueuesAsync(string vhost)

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -18,10 +19,10 @@ public sealed record ReassignRequest(Guid? SubscriptionId);
 
 public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint, RotationResponse? LastRotation);
 
-public sealed record RotationResponse(Guid Id, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt)
+public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt)
 {
     public static RotationResponse Of(Rotation r) =>
-        new(r.Id, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail, r.StartedAt, r.CompletedAt);
+        new(r.Id, r.AgentName, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail, r.StartedAt, r.CompletedAt);
 }
 
 public static class AgentRoutes
@@ -29,6 +30,7 @@ public static class AgentRoutes
     public static RouteGroupBuilder MapAgentRoutes(this RouteGroupBuilder api)
     {
         api.MapPost("/agents", RegisterAsync);
+        api.MapGet("/agents", ListAsync);
         api.MapGet("/agents/{name}", DescribeAsync);
         api.MapPut("/agents/{name}/subscription", ReassignAsync);
         api.MapDelete("/agents/{name}", DeleteAsync);
@@ -39,7 +41,8 @@ public static class AgentRoutes
     }
 
     /// <summary>Registers the agent and has the container manager create and start its container from the database's view.</summary>
-    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, CancellationToken cancellationToken)
+    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."] });
@@ -50,18 +53,21 @@ public static class AgentRoutes
         if (await db.Agents.AnyAsync(a => a.Name == name, cancellationToken))
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} is already registered.");
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, options.Value, cancellationToken);
+        if (baseUrl is null)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Every port of Trinity:Api:AgentPorts ({options.Value.AgentPorts}) has an agent.");
         var now = clock.GetUtcNow();
         db.Agents.Add(new Agent
         {
             Name = name,
             SubscriptionId = request.SubscriptionId,
             UseApiKey = request.UseApiKey,
-            BaseUrl = request.BaseUrl ?? $"http://agent-{name}:8000",
+            BaseUrl = baseUrl,
             CreatedAt = now,
             UpdatedAt = now,
         });
         outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.EnsureExistsAsync(name, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -76,16 +82,32 @@ public static class AgentRoutes
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
         var saga = await db.AgentCredentialStates.AsNoTracking().SingleOrDefaultAsync(s => s.AgentName == name, cancellationToken);
         var last = await db.Rotations.AsNoTracking().Where(r => r.AgentName == name).OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
-        return Results.Ok(new AgentResponse(
-            agent.Name,
-            agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none",
-            agent.SubscriptionId,
-            saga?.CurrentState,
-            saga is null ? null : !saga.OutOfSync,
-            agent.ContainerId,
-            await LiveFingerprintAsync(agent, cipher, http, cancellationToken),
-            last is null ? null : RotationResponse.Of(last)));
+        return Results.Ok(Describe(agent, saga, await LiveFingerprintAsync(agent, cipher, http, cancellationToken), last));
     }
+
+    /// <summary>Every registered agent as the database sees it (the live fingerprint is asked of one agent at a time, by name).</summary>
+    static async Task<IResult> ListAsync(TrinityDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = await (
+                from agent in db.Agents.AsNoTracking()
+                where agent.DeletedAt == null
+                join saga in db.AgentCredentialStates.AsNoTracking() on agent.Name equals saga.AgentName into sagas
+                from saga in sagas.DefaultIfEmpty()
+                orderby agent.Name
+                select new { agent, saga })
+            .ToListAsync(cancellationToken);
+        return Results.Ok(rows.Select(row => Describe(row.agent, row.saga, null, null)));
+    }
+
+    static AgentResponse Describe(Agent agent, AgentCredentialState? saga, string? liveFingerprint, Rotation? last) => new(
+        agent.Name,
+        agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none",
+        agent.SubscriptionId,
+        saga?.CurrentState,
+        saga is null ? null : !saga.OutOfSync,
+        agent.ContainerId,
+        liveFingerprint,
+        last is null ? null : RotationResponse.Of(last));
 
     /// <summary>What the agent itself reports, asked with its control key; null when it cannot be asked.</summary>
     static async Task<string?> LiveFingerprintAsync(Agent agent, SecretCipher cipher, IHttpClientFactory http, CancellationToken cancellationToken)

@@ -43,7 +43,7 @@ public static class ServiceEndpoints
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description }),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
         }));
     }
 }

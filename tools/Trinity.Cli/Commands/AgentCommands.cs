@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Trinity.Cli.CommandLine;
+using Trinity.Cli.Connections;
+using static Trinity.Cli.Commands.SubscriptionCommands;
+
+namespace Trinity.Cli.Commands;
+
+/// <summary><c>agents list|show|register|reassign|remove</c> and <c>rotations</c>, over the API.</summary>
+public static class AgentCommands
+{
+    public static async Task<int> ListAsync(CliArguments args, CliSettings settings)
+    {
+        args.RejectUnknown(2);
+        using var api = Api(settings);
+        var agents = await api.GetAsync("api/agents");
+        if (args.Json)
+            Output.Json(agents);
+        else
+            Output.Table(["name", "auth", "subscription", "state", "in sync", "container"], agents.EnumerateArray().Select(a => new[]
+            {
+                Text(a, "name"), Text(a, "authMode"), Text(a, "subscriptionId"), Text(a, "state"), Text(a, "inSync"), Short(Text(a, "containerId")),
+            }));
+        return 0;
+    }
+
+    public static async Task<int> ShowAsync(CliArguments args, CliSettings settings)
+    {
+        var name = args.Word(2, "the agent's name");
+        args.RejectUnknown(3);
+        using var api = Api(settings);
+        var agent = await api.GetAsync($"api/agents/{Uri.EscapeDataString(name)}");
+        if (args.Json)
+        {
+            Output.Json(agent);
+            return 0;
+        }
+        var last = agent.TryGetProperty("lastRotation", out var rotation) && rotation.ValueKind == JsonValueKind.Object ? rotation : (JsonElement?)null;
+        Output.Table(["field", "value"], new[]
+        {
+            new[] { "name", Text(agent, "name") },
+            ["auth mode", Text(agent, "authMode")],
+            ["subscription", Text(agent, "subscriptionId")],
+            ["state", Text(agent, "state")],
+            ["in sync", Text(agent, "inSync")],
+            ["container", Short(Text(agent, "containerId"))],
+            ["live fingerprint", Text(agent, "liveFingerprint")],
+            ["last rotation", last is { } r ? $"{Text(r, "trigger")} by {Text(r, "method") ?? "-"}: {Text(r, "outcome")} at {Text(r, "completedAt") ?? Text(r, "startedAt")}" : null],
+        });
+        return 0;
+    }
+
+    /// <summary>Registers the agent and has its container created and started.</summary>
+    public static async Task<int> RegisterAsync(CliArguments args, CliSettings settings)
+    {
+        var name = args.Required("name");
+        var subscription = args.Optional("subscription");
+        var useApiKey = args.Flag("api-key");
+        var baseUrl = args.Optional("base-url");
+        args.RejectUnknown(2);
+        var subscriptionId = subscription is null ? (Guid?)null : await ResolveAsync(subscription, settings);
+        using var api = Api(settings);
+        var registered = await api.PostAsync("api/agents", new { name, subscriptionId, useApiKey, baseUrl });
+        if (args.Json)
+            Output.Json(registered);
+        else
+            Console.Out.WriteLine($"Agent {name} registered; its container is being started.");
+        return 0;
+    }
+
+    /// <summary>Moves the agent to another subscription, or (<c>--api-key</c>) out of subscription mode.</summary>
+    public static async Task<int> ReassignAsync(CliArguments args, CliSettings settings)
+    {
+        var name = args.Word(2, "the agent's name");
+        var subscription = args.Optional("subscription");
+        var leave = args.Flag("api-key");
+        if ((subscription is null) == !leave)
+            throw new CliException("Give --subscription (id or name), or --api-key to leave subscription mode.");
+        args.RejectUnknown(3);
+        var subscriptionId = subscription is null ? (Guid?)null : await ResolveAsync(subscription, settings);
+        using var api = Api(settings);
+        var accepted = await api.PutAsync($"api/agents/{Uri.EscapeDataString(name)}/subscription", new { subscriptionId });
+        if (args.Json)
+            Output.Json(accepted);
+        else
+            Console.Out.WriteLine($"Reassignment of {name} accepted (request {Text(accepted, "requestId")}); follow it with `./trinity rotations --agent {name}`.");
+        return 0;
+    }
+
+    public static async Task<int> RemoveAsync(CliArguments args, CliSettings settings)
+    {
+        var name = args.Word(2, "the agent's name");
+        args.RejectUnknown(3);
+        using var api = Api(settings);
+        await api.DeleteAsync($"api/agents/{Uri.EscapeDataString(name)}");
+        if (args.Json)
+            Output.Json(new { name, removed = true });
+        else
+            Console.Out.WriteLine($"Agent {name} removed.");
+        return 0;
+    }
+
+    public static async Task<int> RotationsAsync(CliArguments args, CliSettings settings)
+    {
+        var agent = args.Optional("agent");
+        args.RejectUnknown(1);
+        using var api = Api(settings);
+        var rotations = await api.GetAsync(agent is null ? "api/rotations" : $"api/rotations?agent={Uri.EscapeDataString(agent)}");
+        if (args.Json)
+            Output.Json(rotations);
+        else
+            Output.Table(["started", "agent", "trigger", "method", "outcome", "to", "reason"], rotations.EnumerateArray().Select(r => new[]
+            {
+                Text(r, "startedAt"), Text(r, "agentName"), Text(r, "trigger"), Text(r, "method"), Text(r, "outcome"), Text(r, "to"), Text(r, "reason"),
+            }));
+        return 0;
+    }
+
+    static string? Short(string? containerId) => containerId?[..Math.Min(12, containerId.Length)];
+}

@@ -1,0 +1,68 @@
+using Trinity.Cli.Commands;
+using Trinity.Cli.CommandLine;
+using Trinity.Cli.Connections;
+
+const string Usage = """
+    trinity — operate Trinity.Messaging from a shell. Tables for people; add --json for scripts.
+
+      failures report --agent NAME --kind rate-limited|authentication-failed|quota-exhausted
+                      --source schedule|chat (--subscription ID|NAME | --fingerprint HEX12)
+                      [--execution ID] [--retry-after SECONDS] [--message TEXT]
+      subscriptions list
+      subscriptions add --name NAME [--type T] [--tier T] [--token-file FILE]   (else the token is read from standard input)
+      subscriptions remove ID|NAME
+      agents list
+      agents show NAME
+      agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL]
+      agents reassign NAME (--subscription ID|NAME | --api-key)
+      agents remove NAME
+      rotations [--agent NAME]
+      bus queues
+      bus errors QUEUE [--limit N]
+      bus replay QUEUE
+
+    Where it connects: TRINITY_API_URL and TRINITY_ADMIN_KEY (or TRINITY_ADMIN_KEY_FILE), TRINITY_RABBITMQ_VHOST,
+    TRINITY_RABBITMQ_USER and TRINITY_RABBITMQ_PASSWORD — from the environment, else from ~/.trinity/up.env
+    (`make up`) and ~/.trinity/local.env (`make services`).
+    """;
+
+var arguments = new CliArguments(args);
+var command = string.Join(' ', arguments.Words.Take(2));
+Func<CliArguments, CliSettings, Task<int>>? run = command switch
+{
+    "failures report" => FailureCommands.ReportAsync,
+    "subscriptions list" => SubscriptionCommands.ListAsync,
+    "subscriptions add" => SubscriptionCommands.AddAsync,
+    "subscriptions remove" => SubscriptionCommands.RemoveAsync,
+    "agents list" => AgentCommands.ListAsync,
+    "agents show" => AgentCommands.ShowAsync,
+    "agents register" => AgentCommands.RegisterAsync,
+    "agents reassign" => AgentCommands.ReassignAsync,
+    "agents remove" => AgentCommands.RemoveAsync,
+    "bus queues" => BusCommands.QueuesAsync,
+    "bus errors" => BusCommands.ErrorsAsync,
+    "bus replay" => BusCommands.ReplayAsync,
+    _ when arguments.Words is ["rotations", ..] => AgentCommands.RotationsAsync,
+    _ => null,
+};
+
+if (arguments.Flag("help") || arguments.Words is [] or ["help", ..])
+{
+    Console.Out.WriteLine(Usage);
+    return 0;
+}
+if (run is null)
+{
+    Console.Error.WriteLine($"trinity: unknown command '{command}' (./trinity help lists them).");
+    return 2;
+}
+
+try
+{
+    return await run(arguments, new CliSettings());
+}
+catch (CliException ex)
+{
+    Console.Error.WriteLine($"trinity: {ex.Message}");
+    return ex.ExitCode;
+}
