@@ -3,13 +3,14 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help demo up down services build agent-image test clean
+.PHONY: help demo up down services build agent-image test bench clean
 
 help:
 	@echo "make demo      the main job, start to end, in under 3 minutes: agents move subscriptions by hot-reload, no turn killed"
 	@echo "make up        start the same system and leave it running: API on 127.0.0.1:8080, management UI on 127.0.0.1:15672; ./trinity talks to it"
 	@echo "make down      stop what make up started (its database and keys are kept)"
 	@echo "make test      install and start RabbitMQ, PostgreSQL, Redis and Docker (loopback only), build, run every test"
+	@echo "make bench     measure hot-reload against recreate, a burst, a rollover and the machine's ceiling; writes docs/benchmarks.md (minutes; never in CI)"
 	@echo "make services  only install and start the local services (credentials in ~/.trinity/local.env)"
 	@echo "make build     build the solution ($(CONFIGURATION))"
 	@echo "make agent-image  build trinity/agent:latest and :legacy (no registry needed)"
@@ -39,6 +40,9 @@ test: services build agent-image
 		--logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS); \
 	status=$$?; \
 	python3 scripts/test-summary.py $(RESULTS) $$status
+
+bench:
+	@./trinity bench all
 
 clean:
 	rm -rf artifacts

@@ -28,6 +28,15 @@ public sealed class OrchestratorOptions
     /// <summary>How often the deadline enforcer looks for rotations past their deadline.</summary>
     public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>At most this many reports are recorded in one transaction by the failure intake (group commit).</summary>
+    public int IntakeBatchSize { get; set; } = 1000;
+
+    /// <summary>How many reports the intake takes from the broker at once; the batches are made of these.</summary>
+    public int IntakeConcurrency { get; set; } = 2000;
+
+    /// <summary>How many state-machine events (of different agents) are handled at once.</summary>
+    public int StateMachineConcurrency { get; set; } = 16;
+
     /// <summary>How often the reconciler compares what agents run with what the database holds.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

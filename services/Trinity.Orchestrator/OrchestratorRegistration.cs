@@ -18,6 +18,8 @@ public static class OrchestratorRegistration
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section));
         services.AddScoped<SubscriptionSelector>();
         services.AddScoped<IRotationPlanner, RotationPlanner>();
+        services.AddSingleton<FailureIntake>();
+        services.AddHostedService(provider => provider.GetRequiredService<FailureIntake>());
         services.AddHostedService<DeadlineEnforcer>();
         services.AddHostedService<Reconciler>();
         return services;

@@ -14,6 +14,9 @@ public sealed class RotationWorkerOptions
     /// <summary>First back-off between attempts; doubled each time.</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How many reloads one worker carries out at once (each mostly waits on an agent's HTTP answer).</summary>
+    public int Concurrency { get; set; } = 32;
+
     /// <summary>How long a fallback recreate waits for in-flight turns before it stops the container.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -11,7 +11,7 @@ namespace Trinity.Testing;
 public sealed class BusObserver : IAsyncDisposable
 {
     readonly IBusControl _bus;
-    readonly ConcurrentQueue<object> _received = new();
+    readonly ConcurrentQueue<(object Message, long At)> _received = new();
 
     BusObserver(IBusControl bus) => _bus = bus;
 
@@ -59,7 +59,11 @@ public sealed class BusObserver : IAsyncDisposable
         return observer;
     }
 
-    public IReadOnlyList<T> Received<T>() => _received.OfType<T>().ToList();
+    public IReadOnlyList<T> Received<T>() => _received.Select(r => r.Message).OfType<T>().ToList();
+
+    /// <summary>Each message with when it arrived, as <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> (benchmarks measure on this clock).</summary>
+    public IReadOnlyList<(T Message, long At)> ReceivedWithTimes<T>() =>
+        _received.Where(r => r.Message is T).Select(r => ((T)r.Message, r.At)).ToList();
 
     public Task Publish<T>(T message)
         where T : class => _bus.Publish(message);
@@ -68,7 +72,7 @@ public sealed class BusObserver : IAsyncDisposable
 
     Task Record(object message)
     {
-        _received.Enqueue(message);
+        _received.Enqueue((message, System.Diagnostics.Stopwatch.GetTimestamp()));
         return Task.CompletedTask;
     }
 }

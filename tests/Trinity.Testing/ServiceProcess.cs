@@ -28,6 +28,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     public string Name { get; }
+    public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
     public IReadOnlyCollection<string> Output => _lines;

@@ -217,6 +217,8 @@ public class TrinityTestSystem : IAsyncLifetime
     }
 
     /// <summary>Everything every service process of this class has written so far, one string per process.</summary>
+    public IReadOnlyList<ServiceProcess> Processes => _processes;
+
     public IReadOnlyList<string> ServiceOutputs() => _processes.Select(p => p.OutputText).ToList();
 
     /// <summary>Every queue of this test's virtual host, as the management API reports it.</summary>

@@ -20,6 +20,7 @@ const string Usage = """
       bus queues
       bus errors QUEUE [--limit N]
       bus replay QUEUE
+      bench [all|hot-reload|burst|rollover|ceiling]   (writes docs/benchmarks.md; see docs/benchmarks.md)
 
     Where it connects: TRINITY_API_URL and TRINITY_ADMIN_KEY (or TRINITY_ADMIN_KEY_FILE), TRINITY_RABBITMQ_VHOST,
     TRINITY_RABBITMQ_USER and TRINITY_RABBITMQ_PASSWORD — from the environment, else from ~/.trinity/up.env

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using MassTransit;
 using Trinity.ContainerManager.Services;
+using Trinity.Infrastructure.Observability;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 
@@ -12,7 +14,9 @@ public sealed class RecreateContainerConsumer(AgentContainerOperations recreator
     {
         var command = context.Message;
         var agentName = AgentName.Normalize(command.AgentName);
+        var recreating = Stopwatch.StartNew();
         var result = await recreator.RecreateAsync(agentName, command.RotationId, command.FencingToken, command.DrainTimeout, context.CancellationToken);
+        TrinityMetrics.ContainerRecreated(result.GetType().Name.ToLowerInvariant(), recreating.Elapsed);
         object answer = result switch
         {
             RecreateResult.Recreated r => new ContainerRecreated

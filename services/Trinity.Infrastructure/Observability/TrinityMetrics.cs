@@ -23,6 +23,14 @@ public static class TrinityMetrics
             Buckets = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
         });
 
+    static readonly Histogram AgentCallSeconds = Metrics.CreateHistogram("trinity_agent_reload_call_seconds",
+        "The rotation worker's call to an agent's reload endpoint, read-back of the live fingerprint included, by answer.",
+        new HistogramConfiguration { LabelNames = ["answer"], Buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30] });
+
+    static readonly Histogram RecreateSeconds = Metrics.CreateHistogram("trinity_container_recreate_seconds",
+        "The container manager's recreate of an agent's container (drain, stop, remove, create, start, healthy), by outcome.",
+        new HistogramConfiguration { LabelNames = ["outcome"], Buckets = [0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300] });
+
     static readonly Counter LeaseWaits = Metrics.CreateCounter("trinity_lease_waits_total",
         "Times a rotation found the agent's lease held by another actor and waited (by retry).");
 
@@ -41,6 +49,10 @@ public static class TrinityMetrics
         if (duration is { } elapsed)
             RotationSeconds.WithLabels(triggerLabel, methodLabel).Observe(elapsed.TotalSeconds);
     }
+
+    public static void AgentReloadCalled(string answer, TimeSpan elapsed) => AgentCallSeconds.WithLabels(answer).Observe(elapsed.TotalSeconds);
+
+    public static void ContainerRecreated(string outcome, TimeSpan elapsed) => RecreateSeconds.WithLabels(outcome).Observe(elapsed.TotalSeconds);
 
     public static void LeaseWaited() => LeaseWaits.Inc();
 

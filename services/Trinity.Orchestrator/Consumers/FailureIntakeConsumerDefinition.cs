@@ -1,5 +1,6 @@
 using MassTransit;
 using MassTransit.Serialization;
+using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Bus;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
@@ -8,9 +9,15 @@ namespace Trinity.Orchestrator.Consumers;
 
 public sealed class FailureIntakeConsumerDefinition : ConsumerDefinition<FailureIntakeConsumer>
 {
-    public FailureIntakeConsumerDefinition()
+    public FailureIntakeConsumerDefinition(IOptions<OrchestratorOptions> options)
     {
-        Endpoint(e => e.Name = EntityNames.Queues.FailureIntake);
+        // Many reports held at once: they are recorded together, one transaction per group (FailureIntake).
+        Endpoint(e =>
+        {
+            e.Name = EntityNames.Queues.FailureIntake;
+            e.PrefetchCount = options.Value.IntakeConcurrency;
+            e.ConcurrentMessageLimit = options.Value.IntakeConcurrency;
+        });
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<FailureIntakeConsumer> consumerConfigurator,

@@ -379,8 +379,10 @@ public sealed class RotationPlanner(
         saga.FencingToken = agent.FencingToken;
         saga.DeadlineAt = now + deadline;
         saga.UpdatedAt = now;
-        // The lease lives as long as the deadline: held past it means someone renewed it.
-        await lease.ExtendAsync(agent.Name, rotation.Id, deadline);
+        // The lease lives as long as the deadline: held past it means someone renewed it. It was taken for a
+        // hot-reload's deadline; only a longer one (a recreate) needs another round trip to Redis.
+        if (deadline != Options.ReloadDeadline)
+            await lease.ExtendAsync(agent.Name, rotation.Id, deadline);
 
         logger.LogInformation("Agent {AgentName}: rotation {RotationId} ({Trigger}) from {From} to {To} by {Method}, fence {FencingToken}: {Reason}",
             agent.Name, rotation.Id, rotation.Trigger, rotation.FromSubscriptionId, target?.Id, method, agent.FencingToken, rotation.Reason);

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Locking;
@@ -9,9 +10,15 @@ namespace Trinity.Orchestrator.StateMachines;
 
 public sealed class AgentCredentialStateDefinition : SagaDefinition<AgentCredentialState>
 {
-    public AgentCredentialStateDefinition()
+    public AgentCredentialStateDefinition(IOptions<OrchestratorOptions> options)
     {
-        Endpoint(e => e.Name = EntityNames.Queues.AgentCredentials);
+        // Events of different agents run side by side; one agent's events serialize on its row (FOR UPDATE).
+        Endpoint(e =>
+        {
+            e.Name = EntityNames.Queues.AgentCredentials;
+            e.PrefetchCount = options.Value.StateMachineConcurrency;
+            e.ConcurrentMessageLimit = options.Value.StateMachineConcurrency;
+        });
     }
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<AgentCredentialState> sagaConfigurator,

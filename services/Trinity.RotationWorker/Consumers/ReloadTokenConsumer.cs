@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
 using MassTransit;
+using Trinity.Infrastructure.Observability;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -52,8 +55,10 @@ public sealed class ReloadTokenConsumer(
             return;
         }
 
+        var calling = Stopwatch.StartNew();
         var result = await agents.ReloadAsync(agent.BaseUrl, cipher.Decrypt(agent.EncryptedControlKey), cipher.Decrypt(subscription.EncryptedToken),
             context.CancellationToken);
+        TrinityMetrics.AgentReloadCalled(JsonNamingPolicy.KebabCaseLower.ConvertName(result.Answer.ToString()), calling.Elapsed);
         switch (result.Answer)
         {
             case ReloadAnswer.Reloaded:

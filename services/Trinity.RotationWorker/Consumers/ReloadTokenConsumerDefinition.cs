@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Bus;
 using Trinity.Messaging.Contracts;
 
@@ -6,9 +7,14 @@ namespace Trinity.RotationWorker.Consumers;
 
 public sealed class ReloadTokenConsumerDefinition : ConsumerDefinition<ReloadTokenConsumer>
 {
-    public ReloadTokenConsumerDefinition()
+    public ReloadTokenConsumerDefinition(IOptions<RotationWorkerOptions> options)
     {
-        Endpoint(e => e.Name = EntityNames.Queues.RotationWorker);
+        Endpoint(e =>
+        {
+            e.Name = EntityNames.Queues.RotationWorker;
+            e.PrefetchCount = options.Value.Concurrency;
+            e.ConcurrentMessageLimit = options.Value.Concurrency;
+        });
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReloadTokenConsumer> consumerConfigurator,

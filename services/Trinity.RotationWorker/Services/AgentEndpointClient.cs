@@ -40,7 +40,8 @@ public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorker
                 using var response = await SendAsync(request, cancellationToken);
                 return response.StatusCode switch
                 {
-                    HttpStatusCode.OK => new ReloadResult(ReloadAnswer.Reloaded, await ReadFingerprintAsync(baseUrl, controlKey, cancellationToken), 200),
+                    // The agent answers with the fingerprint it now runs, computed from its own credentials.
+                    HttpStatusCode.OK => new ReloadResult(ReloadAnswer.Reloaded, (await response.Content.ReadFromJsonAsync<CredentialState>(cancellationToken))?.Fingerprint, 200),
                     HttpStatusCode.NotFound => new ReloadResult(ReloadAnswer.EndpointMissing, StatusCode: 404),
                     >= HttpStatusCode.InternalServerError => new ReloadResult(ReloadAnswer.AgentError, StatusCode: (int)response.StatusCode),
                     _ => new ReloadResult(ReloadAnswer.Rejected, StatusCode: (int)response.StatusCode),
@@ -55,17 +56,6 @@ public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorker
                 backoff *= 2;
             }
         }
-    }
-
-    /// <summary>The fingerprint the agent reports live — read back, not assumed from what was sent.</summary>
-    public async Task<string?> ReadFingerprintAsync(string baseUrl, string controlKey, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl.TrimEnd('/')}/api/credentials");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", controlKey);
-        using var response = await SendAsync(request, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        var state = await response.Content.ReadFromJsonAsync<CredentialState>(cancellationToken);
-        return state?.Fingerprint;
     }
 
     async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -11,10 +11,18 @@ public static class AgentCredentialStates
     /// serialized on that row rather than racing for the Redis lease and backing off for seconds.
     /// </summary>
     public static Task EnsureExistsAsync(this TrinityDbContext db, string agentName, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync(
+        db.EnsureExistAsync([agentName], cancellationToken);
+
+    /// <summary><see cref="EnsureExistsAsync"/> for many agents in one statement.</summary>
+    public static Task EnsureExistAsync(this TrinityDbContext db, IReadOnlyCollection<string> agentNames, CancellationToken cancellationToken)
+    {
+        var names = agentNames.Select(AgentName.Normalize).Distinct().ToArray();
+        var ids = names.Select(AgentIdentity.For).ToArray();
+        return db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO agent_credential_states (correlation_id, agent_name, current_state, fencing_token, out_of_sync, updated_at)
-            VALUES ({AgentIdentity.For(agentName)}, {AgentName.Normalize(agentName)}, 'Idle', 0, false, {DateTimeOffset.UtcNow})
+            SELECT id, name, 'Idle', 0, false, {DateTimeOffset.UtcNow} FROM unnest({ids}, {names}) AS agent(id, name)
             ON CONFLICT DO NOTHING
             """, cancellationToken);
+    }
 }

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Testing;
+
+namespace Trinity.Benchmarks;
+
+/// <summary>
+/// The system a scenario measures: the test fixture's own (virtual host, database, Redis prefix, keys and the
+/// real service processes), with logs at Warning so logging is not what is measured.
+/// </summary>
+public sealed partial class BenchmarkSystem : TrinityTestSystem
+{
+    public static readonly Dictionary<string, string?> Quiet = new() { ["Serilog__MinimumLevel__Default"] = "Warning" };
+
+    public static Dictionary<string, string?> QuietWith(params (string Key, string? Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?>(Quiet);
+        foreach (var (key, value) in settings)
+            environment[key] = value;
+        return environment;
+    }
+
+    /// <summary>Registers many agents in one transaction (the API's path, one at a time, is not what is measured).</summary>
+    public async Task RegisterFleetAsync(FleetAgentServer fleet, Guid subscriptionId)
+    {
+        await using var db = NewDbContext();
+        var now = DateTimeOffset.UtcNow;
+        db.Agents.AddRange(fleet.Agents.Select(a => new Agent
+        {
+            Name = a.AgentName,
+            SubscriptionId = subscriptionId,
+            BaseUrl = a.BaseUrl,
+            EncryptedControlKey = Cipher.Encrypt(a.ControlKey),
+            CreatedAt = now,
+            UpdatedAt = now,
+        }));
+        await db.SaveChangesAsync();
+    }
+
+    public Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet) =>
+        FleetAgentServer.StartAsync(fleet, LogDirectory, (service, name, env) => Start(service, name, env));
+
+    /// <summary>The sum and count of a Prometheus histogram series, scraped from a service's <c>/metrics</c>.</summary>
+    public static async Task<(double Sum, double Count)> HistogramAsync(string baseUrl, string metric, string labels)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(baseUrl + "/metrics");
+        double Value(string suffix) => Regex.Match(text, $@"^{metric}_{suffix}\{{{Regex.Escape(labels)}\}} (\S+)$", RegexOptions.Multiline) is { Success: true } m
+            ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
+            : 0;
+        return (Value("sum"), Value("count"));
+    }
+
+    public async Task<int> CountAsync(Func<Trinity.Infrastructure.Persistence.TrinityDbContext, Task<int>> query)
+    {
+        await using var db = NewDbContext();
+        return await query(db);
+    }
+
+    public async Task<DateTimeOffset?> LastFailureRecordedAtAsync()
+    {
+        await using var db = NewDbContext();
+        return await db.Failures.MaxAsync(f => (DateTimeOffset?)f.RecordedAt);
+    }
+}
