@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help demo up down services build agent-image test bench clean
+.PHONY: help demo up down services build agent-image images test bench clean
 
 help:
 	@echo "make demo      the main job, start to end, in under 3 minutes: agents move subscriptions by hot-reload, no turn killed"
@@ -14,6 +14,7 @@ help:
 	@echo "make services  only install and start the local services (credentials in ~/.trinity/local.env)"
 	@echo "make build     build the solution ($(CONFIGURATION))"
 	@echo "make agent-image  build trinity/agent:latest and :legacy (no registry needed)"
+	@echo "make images    build the agent image and an image for every service (trinity/*; FROM scratch, nothing pulled)"
 
 demo:
 	@bash scripts/demo.sh
@@ -33,7 +34,10 @@ build:
 agent-image: services
 	@bash docker/agent/build.sh
 
-test: services build agent-image
+images: agent-image
+	@bash docker/services/build.sh
+
+test: services build images
 	@rm -rf $(RESULTS)
 	@set +e; \
 	dotnet test Trinity.Messaging.sln -c $(CONFIGURATION) --no-build --nologo \

@@ -25,6 +25,8 @@ install_packages() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v curl >/dev/null || missing+=(curl)
   /usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
+  /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
   if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then log "missing packages (${missing[*]}): run this as root once"; exit 1; fi
     log "installing ${missing[*]}"

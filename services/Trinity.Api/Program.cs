@@ -6,6 +6,9 @@ using Trinity.Api.Subscriptions;
 using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Hosting;
 
+if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:8080") is { } probe)
+    return probe;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("api");
 builder.AddTrinityEndpoints("http://127.0.0.1:8080");
@@ -28,4 +31,5 @@ api.MapOpenApi("/openapi/{documentName}.json");
 api.MapSubscriptionRoutes()
     .MapAgentRoutes()
     .MapFailureRoutes();
-app.Run();
+await app.RunAsync();
+return 0;

@@ -38,4 +38,10 @@ public sealed class ContainerManagerOptions
 
     /// <summary>The platform API key baked into agents in api-key mode; optional (secret: environment only).</summary>
     public string? PlatformApiKey { get; set; }
+
+    /// <summary>
+    /// The Docker network a new agent container joins when its base URL is not on loopback (with Compose,
+    /// <c>trinity-agents</c>: the agent answers as <c>agent-{name}</c> there). Loopback base URLs use host networking.
+    /// </summary>
+    public string? AgentNetwork { get; set; }
 }

@@ -3,6 +3,9 @@ using Trinity.ContainerManager;
 using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Hosting;
 
+if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:0") is { } probe)
+    return probe;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("container-manager");
 // Health and metrics only; a fixed port comes from ASPNETCORE_URLS.
@@ -17,3 +20,4 @@ builder.Services
 var app = builder.Build();
 app.MapTrinityEndpoints();
 await app.RunAsync();
+return 0;

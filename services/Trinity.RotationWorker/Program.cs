@@ -3,6 +3,9 @@ using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Hosting;
 using Trinity.RotationWorker;
 
+if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:0") is { } probe)
+    return probe;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("rotation-worker");
 // Health and metrics only; a fixed port comes from ASPNETCORE_URLS.
@@ -16,3 +19,4 @@ builder.Services
 var app = builder.Build();
 app.MapTrinityEndpoints();
 await app.RunAsync();
+return 0;

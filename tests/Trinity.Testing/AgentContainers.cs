@@ -39,6 +39,25 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
         return created.ID;
     }
 
+    /// <summary>A service from its image (trinity/orchestrator, say) on the host network, labelled with this run.</summary>
+    public async Task<string> RunServiceAsync(string name, string image, IReadOnlyDictionary<string, string?> environment,
+        IList<string>? binds = null, IList<string>? groups = null, IList<string>? command = null)
+    {
+        var created = await Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"trinity-test-{runId}-{name}",
+            Image = image,
+            Cmd = command,
+            Env = environment.Where(p => p.Value is not null).Select(p => $"{p.Key}={p.Value}").ToList(),
+            Labels = new Dictionary<string, string> { [TestRunLabel] = runId },
+            HostConfig = new HostConfig { NetworkMode = "host", Binds = binds, GroupAdd = groups },
+        });
+        await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+        return created.ID;
+    }
+
+    public Task<ContainerInspectResponse> InspectAsync(string containerId) => Docker.Containers.InspectContainerAsync(containerId);
+
     /// <summary>Puts a file into a container (on its workspace volume, say) through the Docker API: the image has no shell.</summary>
     public async Task PutFileAsync(string containerId, string directory, string name, string content)
     {

@@ -208,7 +208,7 @@ public class TrinityTestSystem : IAsyncLifetime
         return await db.Failures.AsNoTracking().ToListAsync();
     }
 
-    /// <summary>Every queue empty (ready, unacked, _error), then two more seconds for anything late, then still empty.</summary>
+    /// <summary>Every queue empty (ready, unacked, _error) and nothing waiting in the outbox, then two more seconds for anything late, then still so.</summary>
     public async Task WaitUntilQuietAsync(TimeSpan? timeout = null)
     {
         await Eventually.Until(IsQuietAsync, "every queue to be empty", timeout);
@@ -216,16 +216,22 @@ public class TrinityTestSystem : IAsyncLifetime
         await Eventually.Until(IsQuietAsync, "every queue to stay empty", timeout);
     }
 
-    /// <summary>Everything every service process of this class has written so far, one string per process.</summary>
     public IReadOnlyList<ServiceProcess> Processes => _processes;
 
+    /// <summary>Everything every service process of this class has written so far, one string per process.</summary>
     public IReadOnlyList<string> ServiceOutputs() => _processes.Select(p => p.OutputText).ToList();
 
     /// <summary>Every queue of this test's virtual host, as the management API reports it.</summary>
     public Task<IReadOnlyList<QueueCounts>> QueuesAsync() => Management.QueuesAsync(VirtualHost);
 
-    /// <summary>Ready, unacked and _error all zero on every queue.</summary>
-    public async Task<bool> IsQuietAsync() => (await QueuesAsync()).All(q => q.IsEmpty);
+    /// <summary>Ready, unacked and _error all zero on every queue, and no committed message still to be relayed.</summary>
+    public async Task<bool> IsQuietAsync()
+    {
+        if (!(await QueuesAsync()).All(q => q.IsEmpty))
+            return false;
+        await using var db = NewDbContext();
+        return !await db.OutboxMessages.AnyAsync();
+    }
 
     public async Task<string?> LeaseOwnerAsync(string agentName)
     {

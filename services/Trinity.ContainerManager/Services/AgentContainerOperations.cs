@@ -165,8 +165,9 @@ public sealed class AgentContainerOperations(
             Labels = labels,
             HostConfig = new HostConfig
             {
-                // Host networking here: each agent server on its own loopback port (the base URL's).
-                NetworkMode = baseUri.IsLoopback ? "host" : null,
+                // Host networking here: each agent server on its own loopback port (the base URL's). Otherwise the
+                // agents' network, where the container's name (the base URL's host) resolves.
+                NetworkMode = baseUri.IsLoopback ? "host" : options.Value.AgentNetwork,
                 Binds = [$"{name}-workspace:/home/developer"],
             },
         }, cancellationToken);

@@ -43,9 +43,18 @@ public abstract class BurstOnOneAgent(int subscriptions, int orchestrators, int 
             await replica.StopAsync();
 
         await Task.WhenAll(Enumerable.Range(0, burst).Select(_ => Observer.Publish(Failure(Agent, A.Id))));
-        await Task.WhenAll(Enumerable.Range(0, orchestrators).Select(i => StartOrchestratorAsync($"orchestrator-{i}")));
+        // With replicas, each takes a few reports at a time, so that both really take part in the race (alone, one
+        // replica would take the whole queued burst in its first group).
+        var intake = orchestrators == 1 ? null : new Dictionary<string, string?>
+        {
+            ["Trinity__Orchestrator__IntakeConcurrency"] = "2",
+            ["Trinity__Orchestrator__IntakeBatchSize"] = "2",
+        };
+        await Task.WhenAll(Enumerable.Range(0, orchestrators).Select(i => StartOrchestratorAsync($"orchestrator-{i}", intake)));
 
         await Eventually.Until(async () => (await FailuresAsync()).Count(f => f.Decision is not null), n => n == burst, $"all {burst} reports to be decided");
+        // The rest of a burst is decided at the intake (absorbed) while the rotation it caused may still run.
+        await Eventually.Until(async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress), "the rotation to end");
         await WaitUntilQuietAsync();
 
         Switches = (await RotationsAsync(Agent)).Where(r => r.Trigger == SwitchTrigger.AutoSwitch).ToList();

@@ -15,7 +15,7 @@ public sealed class When_two_orchestrators_race_on_one_burst(When_two_orchestrat
     {
         // Each replica consumed some of the burst; otherwise the race never happened.
         var replicas = scenario.ServiceOutputs().Where(o => o.Contains("\"Service\":\"orchestrator\"", StringComparison.Ordinal)
-            && o.Contains("Failure ", StringComparison.Ordinal)).ToList();
+            && o.Contains("Intake recorded", StringComparison.Ordinal)).ToList();
         Assert.True(replicas.Count >= 2, $"only {replicas.Count} orchestrator(s) handled reports");
     }
 }
