@@ -14,21 +14,10 @@ publish() {
 publish services/Trinity.AgentServer/Trinity.AgentServer.csproj
 # The stand-in CLI shares the runtime files; turns run it only when configured to (the default is `claude`).
 publish tests/Trinity.FakeClaudeCli/Trinity.FakeClaudeCli.csproj
-rm -f "$CONTEXT/rootfs/app/libcoreclrtraceptprovider.so"
-
-# What the runtime needs from the system: what ldd reports, plus OpenSSL, which .NET loads at run time for
-# hashing (fingerprints) and AES-GCM.
-for lib in $( (ldd "$CONTEXT/rootfs/app/libcoreclr.so" "$CONTEXT/rootfs/app/Trinity.AgentServer" "$CONTEXT/rootfs/app/libSystem.Native.so" \
-      "$CONTEXT/rootfs/app/libSystem.Security.Cryptography.Native.OpenSsl.so" | awk '/=>/ {print $3} /ld-linux/ {print $1}'; \
-    ls /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libcrypto.so.3) | sort -u); do
-  mkdir -p "$CONTEXT/rootfs$(dirname "$lib")"
-  cp -L "$lib" "$CONTEXT/rootfs$lib"
-done
-
-mkdir -p "$CONTEXT/rootfs/etc" "$CONTEXT/rootfs/tmp"
-chmod 1777 "$CONTEXT/rootfs/tmp"
-printf 'root:x:0:0:root:/root:/nonexistent\ndeveloper:x:1000:1000:agent:/home/developer:/nonexistent\n' >"$CONTEXT/rootfs/etc/passwd"
-printf 'root:x:0:\ndeveloper:x:1000:\n' >"$CONTEXT/rootfs/etc/group"
+# shellcheck source=docker/runtime-libraries.sh
+source docker/runtime-libraries.sh
+copy_runtime_libraries "$CONTEXT/rootfs" Trinity.AgentServer
+add_user "$CONTEXT/rootfs" developer 1000 /home/developer
 # Owned by the agent user: the override file's directory (writable layer) and the workspace mount point.
 mkdir -p "$CONTEXT/owned/var/lib/trinity" "$CONTEXT/owned/home/developer"
 chmod 700 "$CONTEXT/owned/var/lib/trinity"

@@ -14,20 +14,10 @@ for project in Orchestrator RotationWorker ContainerManager Api Migrator; do
     -p:InvariantGlobalization=true -p:DebugType=none -p:GenerateDocumentationFile=false \
     -o "$CONTEXT/base/rootfs/app" -nologo -v quiet
 done
-rm -f "$CONTEXT/base/rootfs/app/libcoreclrtraceptprovider.so"
-
-# What the runtime loads from the system: what ldd reports, plus OpenSSL (AES-GCM, hashing; Npgsql).
-root="$CONTEXT/base/rootfs"
-for lib in $( (ldd "$root/app/libcoreclr.so" "$root/app/Trinity.Orchestrator" "$root/app/libSystem.Native.so" \
-      "$root/app/libSystem.Security.Cryptography.Native.OpenSsl.so" | awk '/=>/ {print $3} /ld-linux/ {print $1}'; \
-    ls /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libcrypto.so.3) | sort -u); do
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
-done
-mkdir -p "$root/etc" "$root/tmp"
-chmod 1777 "$root/tmp"
-printf 'root:x:0:0:root:/root:/nonexistent\ntrinity:x:10001:10001:trinity:/nonexistent:/nonexistent\n' >"$root/etc/passwd"
-printf 'root:x:0:\ntrinity:x:10001:\n' >"$root/etc/group"
+# shellcheck source=docker/runtime-libraries.sh
+source docker/runtime-libraries.sh
+copy_runtime_libraries "$CONTEXT/base/rootfs" Trinity.Orchestrator
+add_user "$CONTEXT/base/rootfs" trinity 10001 /nonexistent
 cat >"$CONTEXT/base/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY rootfs/ /

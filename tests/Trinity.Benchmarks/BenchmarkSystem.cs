@@ -12,6 +12,21 @@ namespace Trinity.Benchmarks;
 /// </summary>
 public sealed partial class BenchmarkSystem : TrinityTestSystem
 {
+    /// <summary>A fresh system for one scenario, removed afterwards whatever happens.</summary>
+    public static async Task RunAsync(Func<BenchmarkSystem, Task> measure)
+    {
+        var system = new BenchmarkSystem();
+        await system.InitializeAsync();
+        try
+        {
+            await measure(system);
+        }
+        finally
+        {
+            await system.DisposeAsync();
+        }
+    }
+
     public static readonly Dictionary<string, string?> Quiet = new() { ["Serilog__MinimumLevel__Default"] = "Warning" };
 
     public static Dictionary<string, string?> QuietWith(params (string Key, string? Value)[] settings)

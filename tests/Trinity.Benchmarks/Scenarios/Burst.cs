@@ -10,19 +10,7 @@ namespace Trinity.Benchmarks.Scenarios;
 /// </summary>
 public static class Burst
 {
-    public static async Task RunAsync(int agents, int reportsPerAgent)
-    {
-        var system = new BenchmarkSystem();
-        await system.InitializeAsync();
-        try
-        {
-            await MeasureAsync(system, agents, reportsPerAgent);
-        }
-        finally
-        {
-            await system.DisposeAsync();
-        }
-    }
+    public static Task RunAsync(int agents, int reportsPerAgent) => BenchmarkSystem.RunAsync(system => MeasureAsync(system, agents, reportsPerAgent));
 
     static async Task MeasureAsync(BenchmarkSystem system, int agents, int reportsPerAgent)
     {

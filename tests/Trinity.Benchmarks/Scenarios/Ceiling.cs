@@ -13,15 +13,11 @@ public static class Ceiling
 {
     public sealed record CeilingPing(int Sequence);
 
-    public static async Task RunAsync(int messages, TimeSpan databaseWindow)
+    public static Task RunAsync(int messages, TimeSpan databaseWindow) => BenchmarkSystem.RunAsync(async system =>
     {
-        var system = new BenchmarkSystem();
-        await system.InitializeAsync();
-        try
-        {
-            var broker = await BrokerAsync(system, messages);
-            var database = await DatabaseAsync(system, databaseWindow);
-            BenchmarkReport.Write("ceiling", $"""
+        var broker = await BrokerAsync(system, messages);
+        var database = await DatabaseAsync(system, databaseWindow);
+        BenchmarkReport.Write("ceiling", $"""
                 ## 4. The ceiling
 
                 `./trinity bench ceiling` — the same machine's bound for this pipeline, measured in the same way the services work.
@@ -31,12 +27,7 @@ public static class Ceiling
                 | RabbitMQ: MassTransit publish → consume, durable, confirms, {messages} messages, 64 publishes in flight | **{Measure.Number(broker)} messages/s** |
                 | PostgreSQL: `SELECT … FOR UPDATE` + `UPDATE` + `INSERT` per transaction, 16 connections, {databaseWindow.TotalSeconds} s | **{Measure.Number(database)} commits/s** |
                 """);
-        }
-        finally
-        {
-            await system.DisposeAsync();
-        }
-    }
+    });
 
     static async Task<double> BrokerAsync(BenchmarkSystem system, int messages)
     {

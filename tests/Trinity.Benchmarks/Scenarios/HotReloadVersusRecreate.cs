@@ -25,19 +25,7 @@ public static class HotReloadVersusRecreate
         public AgentClient Client { get; set; } = null!;
     }
 
-    public static async Task RunAsync(int rotations)
-    {
-        var system = new BenchmarkSystem();
-        await system.InitializeAsync();
-        try
-        {
-            await MeasureAsync(system, rotations);
-        }
-        finally
-        {
-            await system.DisposeAsync();
-        }
-    }
+    public static Task RunAsync(int rotations) => BenchmarkSystem.RunAsync(system => MeasureAsync(system, rotations));
 
     static async Task MeasureAsync(BenchmarkSystem system, int rotations)
     {

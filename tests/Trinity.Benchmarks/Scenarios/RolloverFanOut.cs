@@ -8,19 +8,7 @@ namespace Trinity.Benchmarks.Scenarios;
 /// <summary>One subscription shared by N agents (fleet mode) gets a new key through the API: time until every agent runs it.</summary>
 public static class RolloverFanOut
 {
-    public static async Task RunAsync(int agents)
-    {
-        var system = new BenchmarkSystem();
-        await system.InitializeAsync();
-        try
-        {
-            await MeasureAsync(system, agents);
-        }
-        finally
-        {
-            await system.DisposeAsync();
-        }
-    }
+    public static Task RunAsync(int agents) => BenchmarkSystem.RunAsync(system => MeasureAsync(system, agents));
 
     static async Task MeasureAsync(BenchmarkSystem system, int agents)
     {
