@@ -7,7 +7,17 @@
 source "${TRINITY_STATE_DIR:-$HOME/.trinity}/local.env"
 PIDS=()
 log() { printf '[%s] %s\n' "${LOG_TAG:-trinity}" "$*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A free loopback port below the ephemeral range, which services binding port 0 draw from.
+free_port() { python3 -c '
+import random, socket
+for port in random.sample(range(20000, 32000), 200):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        s.close()'; }
 secret() { head -c "$1" /dev/urandom | base64 | tr -d '/+=\n'; }
 management() { # method path [body] — the password goes to curl through standard input, never its command line
   printf 'user = "%s:%s"\n' "$TRINITY_RABBITMQ_USER" "$TRINITY_RABBITMQ_PASSWORD" |

@@ -27,7 +27,11 @@ public sealed partial class BenchmarkSystem : TrinityTestSystem
         }
     }
 
-    public static readonly Dictionary<string, string?> Quiet = new() { ["Serilog__MinimumLevel__Default"] = "Warning" };
+    /// <summary>Services log warnings only (TRINITY_BENCH_LOG_LEVEL=Information to see where the time goes, at a cost).</summary>
+    public static readonly Dictionary<string, string?> Quiet = new()
+    {
+        ["Serilog__MinimumLevel__Default"] = Environment.GetEnvironmentVariable("TRINITY_BENCH_LOG_LEVEL") ?? "Warning",
+    };
 
     public static Dictionary<string, string?> QuietWith(params (string Key, string? Value)[] settings)
     {

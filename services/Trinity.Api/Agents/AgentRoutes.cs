@@ -41,7 +41,7 @@ public static class AgentRoutes
     }
 
     /// <summary>Registers the agent and has the container manager create and start its container from the database's view.</summary>
-    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock,
+    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, TimeProvider clock,
         IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
@@ -71,7 +71,7 @@ public static class AgentRoutes
         await db.EnsureExistsAsync(name, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        signal.Notify();
+        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
         return Results.Created($"/api/agents/{name}", new { name });
     }
 
@@ -129,7 +129,7 @@ public static class AgentRoutes
     }
 
     /// <summary>202: the agent's state machine applies it (now, or after a rotation in flight); a null subscription leaves subscription mode.</summary>
-    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, CancellationToken cancellationToken)
+    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, CancellationToken cancellationToken)
     {
         if (request is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = ["A subscription id, or null to leave subscription mode."] });
@@ -140,7 +140,7 @@ public static class AgentRoutes
         var requestId = Guid.NewGuid();
         outbox.Publish(new SubscriptionReassignmentRequested { RequestId = requestId, AgentName = name, SubscriptionId = request.SubscriptionId, RequestedBy = "api" }, AgentIdentity.For(name));
         await db.SaveChangesAsync(cancellationToken);
-        signal.Notify();
+        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
         return Results.Accepted($"/api/rotations?agent={name}", new { requestId });
     }
 

@@ -17,7 +17,7 @@ public static class FailureRoutes
     /// <summary>For producers that do not speak AMQP: classified here, then handed to the failure intake like any other report.</summary>
     public static RouteGroupBuilder MapFailureRoutes(this RouteGroupBuilder api)
     {
-        api.MapPost("/failures", async (ReportFailureRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, CancellationToken cancellationToken) =>
+        api.MapPost("/failures", async (ReportFailureRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (request is null || !Messaging.Contracts.Identity.AgentName.TryNormalize(request.AgentName, out _))
@@ -51,7 +51,7 @@ public static class FailureRoutes
 
             outbox.Publish(report);
             await db.SaveChangesAsync(cancellationToken);
-            signal.Notify();
+            await dispatcher.DispatchCommittedAsync(db, cancellationToken);
             return Results.Accepted(value: new { report.FailureId, kind = report.Kind });
         });
         return api;

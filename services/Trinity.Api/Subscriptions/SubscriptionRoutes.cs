@@ -29,7 +29,7 @@ public static class SubscriptionRoutes
     /// version (the old fingerprint stays resolvable for late failure reports) and publishes
     /// <see cref="SubscriptionKeyRolledOver"/>, which reaches every agent on it.
     /// </summary>
-    static async Task<IResult> UpsertAsync(UpsertSubscriptionRequest? request, TrinityDbContext db, SecretCipher cipher, OutboxWriter outbox, OutboxSignal signal,
+    static async Task<IResult> UpsertAsync(UpsertSubscriptionRequest? request, TrinityDbContext db, SecretCipher cipher, OutboxWriter outbox, OutboxDispatcher dispatcher,
         TimeProvider clock, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -65,7 +65,7 @@ public static class SubscriptionRoutes
         subscription.UpdatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        signal.Notify();
+        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
 
         logger.LogInformation("Subscription {Name} {Action}: key version {KeyVersion}, fingerprint {Fingerprint}",
             name, created ? "created" : "updated", subscription.KeyVersion, fingerprint);
@@ -99,7 +99,7 @@ public static class SubscriptionRoutes
     }
 
     /// <summary>Soft delete; <see cref="SubscriptionRemoved"/> moves every agent on it, so a deleted token never stays live.</summary>
-    static async Task<IResult> DeleteAsync(Guid id, TrinityDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, CancellationToken cancellationToken)
+    static async Task<IResult> DeleteAsync(Guid id, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, TimeProvider clock, CancellationToken cancellationToken)
     {
         var subscription = await db.Subscriptions.SingleOrDefaultAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken);
         if (subscription is null)
@@ -107,7 +107,7 @@ public static class SubscriptionRoutes
         subscription.DeletedAt = clock.GetUtcNow();
         outbox.Publish(new SubscriptionRemoved { SubscriptionId = id });
         await db.SaveChangesAsync(cancellationToken);
-        signal.Notify();
+        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
         return Results.NoContent();
     }
 

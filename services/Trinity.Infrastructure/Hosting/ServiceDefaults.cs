@@ -45,7 +45,7 @@ public static class ServiceDefaults
     public static IServiceCollection AddTrinityOutbox(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.Section));
-        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxDispatcher>();
         services.AddScoped<OutboxWriter>();
         services.AddHostedService<OutboxRelay>();
         return services;

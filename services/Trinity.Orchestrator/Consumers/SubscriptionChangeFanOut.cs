@@ -16,7 +16,7 @@ namespace Trinity.Orchestrator.Consumers;
 public sealed class SubscriptionChangeFanOut(
     TrinityDbContext db,
     OutboxWriter outbox,
-    OutboxSignal outboxSignal,
+    OutboxDispatcher dispatcher,
     ILogger<SubscriptionChangeFanOut> logger) : IConsumer<SubscriptionKeyRolledOver>, IConsumer<SubscriptionRemoved>
 {
     public Task Consume(ConsumeContext<SubscriptionKeyRolledOver> context) =>
@@ -45,7 +45,7 @@ public sealed class SubscriptionChangeFanOut(
             }, AgentIdentity.For(agent));
         }
         await db.SaveChangesAsync(context.CancellationToken);
-        outboxSignal.Notify();
+        await dispatcher.DispatchCommittedAsync(db, context.CancellationToken);
         logger.LogInformation("{Reason} of subscription {SubscriptionId} fans out to {Count} agents", reason, subscriptionId, agents.Count);
     }
 }

@@ -18,7 +18,7 @@ namespace Trinity.Orchestrator.Services;
 public sealed class DeadlineEnforcer(
     IServiceScopeFactory scopes,
     AgentLease lease,
-    OutboxSignal outboxSignal,
+    OutboxDispatcher outbox,
     TimeProvider clock,
     IOptions<OrchestratorOptions> options,
     ILogger<DeadlineEnforcer> logger) : PeriodicWork(options.Value.DeadlineScanInterval, clock, logger)
@@ -58,7 +58,7 @@ public sealed class DeadlineEnforcer(
             });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            outboxSignal.Notify();
+            await outbox.DispatchCommittedAsync(db, cancellationToken);
             Logger.LogWarning("Rotation {RotationId} of agent {AgentName} passed its deadline {Deadline} with its lease lapsed",
                 rotation.RotationId, rotation.AgentName, rotation.Deadline);
         }

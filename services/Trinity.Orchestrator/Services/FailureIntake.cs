@@ -27,7 +27,7 @@ namespace Trinity.Orchestrator.Services;
 /// </summary>
 public sealed class FailureIntake(
     IServiceScopeFactory scopes,
-    OutboxSignal outboxSignal,
+    OutboxDispatcher dispatcher,
     TimeProvider clock,
     IOptions<OrchestratorOptions> options,
     ILogger<FailureIntake> logger) : BackgroundService
@@ -133,9 +133,9 @@ public sealed class FailureIntake(
         }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        outboxSignal.Notify();
         foreach (var (pending, _) in fresh)
             pending.Done.TrySetResult();
+        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
         logger.LogInformation("Intake recorded {Count} failure reports for {Agents} agents", fresh.Count, agents.Count);
     }
 }

@@ -17,7 +17,7 @@ namespace Trinity.Orchestrator.Services;
 /// </summary>
 public sealed class Reconciler(
     IServiceScopeFactory scopes,
-    OutboxSignal outboxSignal,
+    OutboxDispatcher outbox,
     TimeProvider clock,
     IOptions<OrchestratorOptions> options,
     ILogger<Reconciler> logger) : PeriodicWork(options.Value.ReconcileInterval, clock, logger)
@@ -41,11 +41,11 @@ public sealed class Reconciler(
         if (lagging.Count == 0)
             return;
 
-        var outbox = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
+        var writer = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
         var pass = Guid.NewGuid();
         foreach (var agent in lagging)
         {
-            outbox.Publish(new AgentTokenRefreshRequested
+            writer.Publish(new AgentTokenRefreshRequested
             {
                 AgentName = agent.Name,
                 SubscriptionId = agent.SubscriptionId ?? Guid.Empty,
@@ -55,7 +55,7 @@ public sealed class Reconciler(
             }, AgentIdentity.For(agent.Name));
         }
         await db.SaveChangesAsync(cancellationToken);
-        outboxSignal.Notify();
+        await outbox.DispatchCommittedAsync(db, cancellationToken);
         Logger.LogInformation("Reconciler: {Count} agents differ from the database: {Agents}", lagging.Count, string.Join(", ", lagging.Select(a => a.Name)));
     }
 }

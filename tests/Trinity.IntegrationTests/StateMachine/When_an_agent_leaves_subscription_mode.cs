@@ -16,7 +16,7 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
     public sealed class Scenario : TrinityTestSystem
     {
         public const string Agent = "alpha";
-        static readonly TimeSpan FirstDeadline = TimeSpan.FromSeconds(3);
+        static readonly TimeSpan FirstDeadline = TimeSpan.FromSeconds(6);
         public Subscription A { get; private set; } = null!;
         public BusObserver Observer { get; private set; } = null!;
         public DateTimeOffset CommandAt { get; private set; }
@@ -49,8 +49,9 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
             });
             await StartOrchestratorAsync(extra: new Dictionary<string, string?>
             {
-                ["Trinity__Orchestrator__DrainTimeout"] = "00:00:01",
-                ["Trinity__Orchestrator__RecreateBudget"] = "00:00:02",
+                // The first deadline (drain + budget) is FirstDeadline: long enough for a loaded CI machine to deliver the command.
+                ["Trinity__Orchestrator__DrainTimeout"] = "00:00:02",
+                ["Trinity__Orchestrator__RecreateBudget"] = "00:00:04",
             });
 
             await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = null, RequestedBy = "operator" });
@@ -69,7 +70,7 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
     public async Task The_saga_sends_a_drained_recreate_not_a_reload()
     {
         var command = Assert.Single(scenario.Observer.Received<RecreateContainer>());
-        Assert.Equal((Scenario.Agent, TimeSpan.FromSeconds(1)), (command.AgentName, command.DrainTimeout));
+        Assert.Equal((Scenario.Agent, TimeSpan.FromSeconds(2)), (command.AgentName, command.DrainTimeout));
         Assert.DoesNotContain(await scenario.QueuesAsync(), q => q.Name == EntityNames.Queues.RotationWorker);
     }
 

@@ -16,7 +16,7 @@ namespace Trinity.Infrastructure.Persistence.Sagas;
 public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
     TrinityDbContext db,
     ISagaConsumeContextFactory<TrinityDbContext, TSaga> consumeContextFactory,
-    OutboxSignal outboxSignal,
+    OutboxDispatcher outbox,
     IOptions<FaultInjectionOptions> faults) : ISagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISaga
 {
@@ -34,7 +34,8 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
 
         if (faults.Value.ExitAfterSagaCommit)
             FaultInjectionOptions.Crash("after a saga commit, before the outbox relay");
-        outboxSignal.Notify();
+        // What the transition decided goes out now; the relay only catches what this could not send.
+        await outbox.DispatchCommittedAsync(db, context.CancellationToken);
     }
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
