@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Trinity.Infrastructure.Persistence;
 
@@ -10,7 +11,7 @@ namespace Trinity.Infrastructure.Outbox;
 /// <see cref="DispatchCommittedAsync"/>; <see cref="OutboxRelay"/> sends only what was left behind (a crash
 /// between the commit and the send, a broker that refused).
 /// </summary>
-public sealed class OutboxDispatcher(IBus bus, ILogger<OutboxDispatcher> logger)
+public sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILogger<OutboxDispatcher> logger)
 {
     public async Task DispatchAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
@@ -40,18 +41,23 @@ public sealed class OutboxDispatcher(IBus bus, ILogger<OutboxDispatcher> logger)
     /// between leaves them to the relay, which publishes them again with the same MessageId (at least once, as
     /// always with the outbox). Call it after the commit, never inside the transaction.
     /// </summary>
-    public async Task DispatchCommittedAsync(TrinityDbContext db, CancellationToken cancellationToken)
+    public Task DispatchCommittedAsync(TrinityDbContext db, CancellationToken cancellationToken) => SendAsync(Committed(db), cancellationToken);
+
+    /// <summary>The outbox rows a context has committed (saved, and still tracked).</summary>
+    public static IReadOnlyList<OutboxMessage> Committed(TrinityDbContext db) =>
+        db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Unchanged).Select(e => e.Entity).ToList();
+
+    /// <summary>Publishes committed rows and deletes them in a scope of its own: usable after the writer's context is gone.</summary>
+    public async Task SendAsync(IReadOnlyList<OutboxMessage> rows, CancellationToken cancellationToken)
     {
-        var rows = db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Unchanged).Select(e => e.Entity).ToList();
         if (rows.Count == 0)
             return;
         try
         {
             await Task.WhenAll(rows.Select(row => DispatchAsync(row, cancellationToken)));
             var ids = rows.Select(r => r.Id).ToList();
-            await db.OutboxMessages.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
-            foreach (var row in rows)
-                db.Entry(row).State = EntityState.Detached;
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<TrinityDbContext>().OutboxMessages.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -135,7 +135,8 @@ public sealed class FailureIntake(
         await transaction.CommitAsync(cancellationToken);
         foreach (var (pending, _) in fresh)
             pending.Done.TrySetResult();
-        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
+        // Sent while the next group is recorded: the reports are safe, and what fails to go the relay sends.
+        _ = dispatcher.SendAsync(OutboxDispatcher.Committed(db), cancellationToken);
         logger.LogInformation("Intake recorded {Count} failure reports for {Agents} agents", fresh.Count, agents.Count);
     }
 }
