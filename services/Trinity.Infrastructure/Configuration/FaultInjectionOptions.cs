@@ -10,7 +10,7 @@ public sealed class FaultInjectionOptions
 {
     public const string Section = "Trinity:FaultInjection";
 
-    /// <summary>Die right after a saga transaction commits, before the outbox relay is woken.</summary>
+    /// <summary>Die right after a saga transaction commits, before its outbox rows are sent.</summary>
     public bool ExitAfterSagaCommit { get; set; }
 
     public static void Crash(string where)

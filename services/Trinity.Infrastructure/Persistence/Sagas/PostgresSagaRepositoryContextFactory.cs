@@ -33,7 +33,7 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
         }
 
         if (faults.Value.ExitAfterSagaCommit)
-            FaultInjectionOptions.Crash("after a saga commit, before the outbox relay");
+            FaultInjectionOptions.Crash("after a saga commit, before its outbox rows are sent");
         // What the transition decided goes out now; the relay only catches what this could not send.
         await outbox.DispatchCommittedAsync(db, context.CancellationToken);
     }
