@@ -8,7 +8,7 @@ RESULTS := artifacts/test-results
 help:
 	@echo "make demo      the main job, start to end, in under 3 minutes: agents move subscriptions by hot-reload, no turn killed"
 	@echo "make up        start the same system and leave it running: API on 127.0.0.1:8080, management UI on 127.0.0.1:15672; ./trinity talks to it"
-	@echo "make down      stop what make up started (its database and keys are kept)"
+	@echo "make down      stop what make up started (its database, keys and agent containers are kept for the next make up)"
 	@echo "make test      install and start RabbitMQ, PostgreSQL, Redis and Docker (loopback only), build, run every test"
 	@echo "make bench     measure hot-reload against recreate, a burst, a rollover and the machine's ceiling; writes docs/benchmarks.md (minutes; never in CI)"
 	@echo "make services  only install and start the local services (credentials in ~/.trinity/local.env)"

@@ -70,11 +70,15 @@ system_start() {
 
 alive() { [[ -r /proc/$1/stat ]] && [[ $(cut -d' ' -f3 "/proc/$1/stat") != Z ]]; } # a zombie has ended
 
-system_stop() { # what this run started, by PID, and its containers
+system_stop() { # what this run started, by PID, and its containers (removed; `keep` only stops them)
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 150); do alive "$pid" || break; sleep 0.1; done
   done
+  if [[ ${1:-} == keep ]]; then
+    docker ps -q --filter "label=trinity.run=$RUN" | xargs -r docker stop >/dev/null
+    return
+  fi
   docker ps -aq --filter "label=trinity.run=$RUN" | xargs -r docker rm -f >/dev/null
   docker volume ls -q --filter "name=$RUN" | xargs -r docker volume rm -f >/dev/null
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make up`: the demo's system, left running for exploring — the API on 127.0.0.1:${TRINITY_API_PORT:-8080}, the
 # management UI on 127.0.0.1:15672, agents as containers named trinity-*. Its state (virtual host and database
-# "trinity", the generated encryption and admin keys in ~/.trinity/up.env, owner-only) survives `make down`.
+# "trinity", the generated encryption and admin keys in ~/.trinity/up.env, owner-only, and the agent containers,
+# stopped) survives `make down`.
 # `make up` twice is safe: a running system is left as it is. `scripts/up.sh down` (make down) stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,8 @@ if [[ ${1:-} == down ]]; then
   # shellcheck source=scripts/system.sh
   source scripts/system.sh
   read -r -a PIDS <<<"$(sed -n 's/^TRINITY_UP_PIDS=//p' "$UP_ENV")"
-  log "stopping ${#PIDS[@]} processes and the agent containers"
-  system_stop
+  log "stopping ${#PIDS[@]} processes and the agent containers (kept: make up starts them again with the tokens they run)"
+  system_stop keep
   sed -i '/^TRINITY_UP_PIDS=/d' "$UP_ENV"
   exit 0
 fi
@@ -49,6 +50,8 @@ trap 'system_stop' ERR
 
 system_prepare
 system_start
+# Agents stopped by `make down` come back as they were (a stopped container keeps its reloaded token).
+docker ps -aq --filter "label=trinity.run=$RUN" --filter status=exited | xargs -r docker start >/dev/null
 sed -i '/^TRINITY_API_URL=/d; /^TRINITY_RABBITMQ_VHOST=/d; /^TRINITY_MODEL_API_URL=/d; /^TRINITY_UP_PIDS=/d' "$UP_ENV"
 printf 'TRINITY_API_URL=http://127.0.0.1:%s\nTRINITY_RABBITMQ_VHOST=%s\nTRINITY_MODEL_API_URL=http://127.0.0.1:%s\nTRINITY_UP_PIDS=%s\n' \
   "$API_PORT" "$RUN" "$MODEL_PORT" "${PIDS[*]}" >>"$UP_ENV"
