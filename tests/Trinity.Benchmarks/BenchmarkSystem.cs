@@ -41,25 +41,36 @@ public sealed partial class BenchmarkSystem : TrinityTestSystem
         return environment;
     }
 
-    /// <summary>Registers many agents in one transaction (the API's path, one at a time, is not what is measured).</summary>
-    public async Task RegisterFleetAsync(FleetAgentServer fleet, Guid subscriptionId, string? except = null)
-    {
-        await using var db = NewDbContext();
-        var now = DateTimeOffset.UtcNow;
-        db.Agents.AddRange(fleet.Agents.Where(a => a.AgentName != except).Select(a => new Agent
-        {
-            Name = a.AgentName,
-            SubscriptionId = subscriptionId,
-            BaseUrl = a.BaseUrl,
-            EncryptedControlKey = Cipher.Encrypt(a.ControlKey),
-            CreatedAt = now,
-            UpdatedAt = now,
-        }));
-        await db.SaveChangesAsync();
-    }
+    public const string WarmUpAgent = "warm-up";
 
-    public Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet) =>
-        FleetAgentServer.StartAsync(fleet, LogDirectory, (service, name, env) => Start(service, name, env));
+    /// <summary>
+    /// The measured agents, served by one agent server in fleet mode and registered on <paramref name="subscriptionId"/>
+    /// in one transaction (the API's path, one at a time, is not what is measured), plus <see cref="WarmUpAgent"/> on a
+    /// subscription of its own, which a scenario rotates once, unmeasured: a fresh process pays for JIT compilation once.
+    /// </summary>
+    public async Task<(FleetAgentServer Fleet, Subscription WarmUp)> StartFleetAsync(IReadOnlyList<string> names, string token, Guid subscriptionId)
+    {
+        var warmToken = Canary.NewToken();
+        var warmUp = await AddSubscriptionAsync("bench-warm-up", warmToken);
+        var fleet = await FleetAgentServer.StartAsync(names.Select(n => (n, (string?)token)).Append((WarmUpAgent, warmToken)), LogDirectory,
+            (service, name, env) => Start(service, name, env));
+        await using (var db = NewDbContext())
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.Agents.AddRange(fleet.Agents.Where(a => a.AgentName != WarmUpAgent).Select(a => new Agent
+            {
+                Name = a.AgentName,
+                SubscriptionId = subscriptionId,
+                BaseUrl = a.BaseUrl,
+                EncryptedControlKey = Cipher.Encrypt(a.ControlKey),
+                CreatedAt = now,
+                UpdatedAt = now,
+            }));
+            await db.SaveChangesAsync();
+        }
+        await RegisterAgentAsync(WarmUpAgent, warmUp.Id, fleet[WarmUpAgent].BaseUrl, fleet[WarmUpAgent].ControlKey);
+        return (fleet, warmUp);
+    }
 
     /// <summary>The sum and count of a Prometheus histogram series, scraped from a service's <c>/metrics</c>.</summary>
     public static async Task<(double Sum, double Count)> HistogramAsync(string baseUrl, string metric, string labels)

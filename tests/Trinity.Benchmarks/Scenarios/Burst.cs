@@ -18,18 +18,15 @@ public static class Burst
         var a = await system.AddSubscriptionAsync("bench-a", tokenA);
         await system.AddSubscriptionAsync("bench-b", tokenB);
         var names = Enumerable.Range(1, agents).Select(i => $"burst-{i:D4}").ToList();
-        var warmToken = Canary.NewToken();
-        var warm = await system.AddSubscriptionAsync("bench-warm-up", warmToken);
-        using var fleet = await system.StartFleetAsync(names.Select(n => (n, (string?)tokenA)).Append(("warm-up", warmToken)));
-        await system.RegisterFleetAsync(fleet, a.Id, except: "warm-up");
-        await system.RegisterAgentAsync("warm-up", warm.Id, fleet["warm-up"].BaseUrl, fleet["warm-up"].ControlKey);
+        var (fleet, warm) = await system.StartFleetAsync(names, tokenA, a.Id);
+        using var _ = fleet;
         var observer = await BusObserver.StartAsync(system);
         await system.StartOrchestratorAsync(extra: BenchmarkSystem.Quiet);
         await system.StartRotationWorkerAsync(extra: BenchmarkSystem.Quiet);
 
         // One failure and switch first, not measured: a fresh process pays for JIT compilation once.
-        await observer.Publish(TrinityTestSystem.Failure("warm-up", warm.Id));
-        await Eventually.Until(() => observer.Received<AgentSubscriptionSwitched>().Any(s => s.AgentName == "warm-up"), "the warm-up switch", TimeSpan.FromMinutes(1));
+        await observer.Publish(TrinityTestSystem.Failure(BenchmarkSystem.WarmUpAgent, warm.Id));
+        await Eventually.Until(() => observer.Received<AgentSubscriptionSwitched>().Any(s => s.AgentName == BenchmarkSystem.WarmUpAgent), "the warm-up switch", TimeSpan.FromMinutes(1));
         await system.WaitUntilQuietAsync();
         var warmUpFailures = 1;
 

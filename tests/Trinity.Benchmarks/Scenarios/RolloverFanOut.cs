@@ -12,21 +12,19 @@ public static class RolloverFanOut
 
     static async Task MeasureAsync(BenchmarkSystem system, int agents)
     {
-        var (oldToken, newToken, warmToken) = (Canary.NewToken(), Canary.NewToken(), Canary.NewToken());
+        var (oldToken, newToken) = (Canary.NewToken(), Canary.NewToken());
         var shared = await system.AddSubscriptionAsync("bench-shared", oldToken);
-        var warm = await system.AddSubscriptionAsync("bench-warm-up", warmToken);
         var names = Enumerable.Range(1, agents).Select(i => $"fleet-{i:D4}").ToList();
-        using var fleet = await system.StartFleetAsync(names.Select(n => (n, (string?)oldToken)).Append(("warm-up", warmToken)));
-        await system.RegisterFleetAsync(fleet, shared.Id, except: "warm-up");
-        await system.RegisterAgentAsync("warm-up", warm.Id, fleet["warm-up"].BaseUrl, fleet["warm-up"].ControlKey);
+        var (fleet, warm) = await system.StartFleetAsync(names, oldToken, shared.Id);
+        using var _ = fleet;
         var observer = await BusObserver.StartAsync(system);
         await system.StartOrchestratorAsync(extra: BenchmarkSystem.Quiet);
         await system.StartRotationWorkerAsync(extra: BenchmarkSystem.Quiet);
         var (_, api) = await system.StartApiAsync();
 
         // One rollover of another subscription first, not measured: a fresh process pays for JIT compilation once.
-        (await api.PostAsJsonAsync("/api/subscriptions", new { name = "bench-warm-up", token = Canary.NewToken() })).EnsureSuccessStatusCode();
-        await Eventually.Until(() => observer.Received<AgentSubscriptionSwitched>().Any(s => s.AgentName == "warm-up"), "the warm-up rollover", TimeSpan.FromMinutes(1));
+        (await api.PostAsJsonAsync("/api/subscriptions", new { name = warm.Name, token = Canary.NewToken() })).EnsureSuccessStatusCode();
+        await Eventually.Until(() => observer.Received<AgentSubscriptionSwitched>().Any(s => s.AgentName == BenchmarkSystem.WarmUpAgent), "the warm-up rollover", TimeSpan.FromMinutes(1));
 
         var profile = CpuProfile.Start();
         var start = Measure.Now();
