@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Serialization;
+using Trinity.Cli.Connections;
 
 namespace Trinity.Testing;
 
@@ -16,9 +17,11 @@ public sealed record QueueCounts(string Name, int Ready, int Unacked, int Consum
 public sealed class RabbitMqManagement : IDisposable
 {
     readonly HttpClient _http;
+    readonly BrokerManagement _broker;
 
     public RabbitMqManagement(LocalCredentials credentials, int port = 15672)
     {
+        _broker = new BrokerManagement(new Uri($"http://127.0.0.1:{port}/"), credentials.RabbitMqUser, credentials.RabbitMqPassword);
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.RabbitMqUser}:{credentials.RabbitMqPassword}")));
@@ -39,39 +42,21 @@ public sealed class RabbitMqManagement : IDisposable
 
     public async Task DeleteVirtualHostAsync(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
 
-    public async Task<IReadOnlyList<QueueCounts>> QueuesAsync(string vhost)
-    {
-        var queues = await _http.GetFromJsonAsync<List<QueueInfo>>($"queues/{Uri.EscapeDataString(vhost)}?columns=name,messages_ready,messages_unacknowledged,consumers")
-            ?? [];
-        return queues.Select(q => new QueueCounts(q.Name, q.Ready, q.Unacked, q.Consumers)).ToList();
-    }
+    public async Task<IReadOnlyList<QueueCounts>> QueuesAsync(string vhost) =>
+        (await _broker.QueuesAsync(vhost)).Select(q => new QueueCounts(q.Name, q.Ready, q.Unacked, q.Consumers)).ToList();
 
     public async Task<IReadOnlyList<string>> VirtualHostsAsync() =>
         (await _http.GetFromJsonAsync<List<VhostInfo>>("vhosts?columns=name") ?? []).Select(v => v.Name).ToList();
 
     /// <summary>Reads up to <paramref name="count"/> messages of a queue and puts them back (as the management UI's "Get messages").</summary>
-    public async Task<IReadOnlyList<PeekedMessage>> PeekAsync(string vhost, string queue, int count = 20)
+    public async Task<IReadOnlyList<PeekedMessage>> PeekAsync(string vhost, string queue, int count = 20) =>
+        (await _broker.PeekAsync(vhost, queue, count)).Select(m => new PeekedMessage(m.Payload, m.Headers)).ToList();
+
+    public void Dispose()
     {
-        using var response = await _http.PostAsJsonAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/get",
-            new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 50000 });
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            return [];
-        response.EnsureSuccessStatusCode();
-        var messages = await response.Content.ReadFromJsonAsync<List<System.Text.Json.JsonElement>>() ?? [];
-        return messages.Select(m => new PeekedMessage(
-            m.GetProperty("payload").GetString() ?? "",
-            m.GetProperty("properties").TryGetProperty("headers", out var headers)
-                ? headers.EnumerateObject().ToDictionary(h => h.Name, h => h.Value.ToString())
-                : new Dictionary<string, string>())).ToList();
+        _http.Dispose();
+        _broker.Dispose();
     }
-
-    public void Dispose() => _http.Dispose();
-
-    sealed record QueueInfo(
-        [property: JsonPropertyName("name")] string Name,
-        [property: JsonPropertyName("messages_ready")] int Ready,
-        [property: JsonPropertyName("messages_unacknowledged")] int Unacked,
-        [property: JsonPropertyName("consumers")] int Consumers);
 
     sealed record VhostInfo([property: JsonPropertyName("name")] string Name);
 }
