@@ -1,4 +1,5 @@
 using Trinity.AgentServer.Agents;
+using Trinity.AgentServer.Configuration;
 using Trinity.AgentServer.Credentials;
 using Trinity.AgentServer.Fleet;
 using Trinity.AgentServer.Security;

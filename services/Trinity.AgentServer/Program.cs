@@ -1,8 +1,9 @@
 using Trinity.AgentServer;
 using Trinity.AgentServer.Agents;
+using Trinity.AgentServer.Configuration;
 using Trinity.AgentServer.Security;
 using Trinity.AgentServer.Turns;
-using Trinity.Infrastructure.Hosting;
+using Trinity.Hosting;
 
 if (!OperatingSystem.IsLinux())
     throw new PlatformNotSupportedException("The agent server runs on Linux.");

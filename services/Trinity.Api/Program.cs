@@ -1,10 +1,13 @@
 using Trinity.Api;
 using Trinity.Api.Agents;
+using Trinity.Api.Configuration;
 using Trinity.Api.Failures;
 using Trinity.Api.Security;
 using Trinity.Api.Subscriptions;
+using Trinity.Hosting;
+using Trinity.Hosting.Endpoints;
+using Trinity.Infrastructure;
 using Trinity.Infrastructure.Bus;
-using Trinity.Infrastructure.Hosting;
 
 if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:8080") is { } probe)
     return probe;

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Trinity.ContainerManager.Configuration;
 using Trinity.ContainerManager.Consumers;
 using Trinity.ContainerManager.Services;
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Trinity.ContainerManager;
 using Trinity.Infrastructure.Bus;
-using Trinity.Infrastructure.Hosting;
+using Trinity.Hosting;
+using Trinity.Hosting.Endpoints;
+using Trinity.Infrastructure;
 
 if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:0") is { } probe)
     return probe;

@@ -5,8 +5,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Sagas;
-using Trinity.Orchestrator.Consumers;
-using Trinity.Orchestrator.Services;
+using Trinity.Infrastructure.SagaRepository;
+using Trinity.Orchestrator.Background;
+using Trinity.Orchestrator.Configuration;
+using Trinity.Orchestrator.FanOut;
+using Trinity.Orchestrator.History;
+using Trinity.Orchestrator.Intake;
+using Trinity.Orchestrator.Rotations;
 using Trinity.Orchestrator.StateMachines;
 
 namespace Trinity.Orchestrator;
@@ -16,8 +21,13 @@ public static class OrchestratorRegistration
     public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section));
+        services.AddScoped<FailureHistory>();
+        services.AddScoped<RotationHistory>();
         services.AddScoped<SubscriptionSelector>();
-        services.AddScoped<IRotationPlanner, RotationPlanner>();
+        services.AddScoped<AgentLock>();
+        services.AddScoped<RotationLifecycle>();
+        services.AddScoped<IRotationLifecycle>(provider => provider.GetRequiredService<RotationLifecycle>());
+        services.AddScoped<IRotationDecisions, RotationDecisions>();
         services.AddSingleton<FailureIntake>();
         services.AddHostedService(provider => provider.GetRequiredService<FailureIntake>());
         services.AddHostedService<DeadlineEnforcer>();

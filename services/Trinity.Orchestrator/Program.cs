@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
+using Trinity.Hosting;
+using Trinity.Hosting.Endpoints;
+using Trinity.Infrastructure;
 using Trinity.Infrastructure.Bus;
-using Trinity.Infrastructure.Hosting;
 using Trinity.Orchestrator;
 
 if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:0") is { } probe)

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Trinity.RotationWorker.Configuration;
 using Trinity.RotationWorker.Consumers;
 using Trinity.RotationWorker.Services;
 

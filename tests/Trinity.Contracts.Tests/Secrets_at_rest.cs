@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Trinity.Infrastructure.Logging;
+using Trinity.Hosting.Logging;
 using Trinity.Infrastructure.Secrets;
 
 namespace Trinity.Contracts.Tests;

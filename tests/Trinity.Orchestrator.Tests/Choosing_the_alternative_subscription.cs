@@ -2,14 +2,14 @@ using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts.Messages;
-using Trinity.Orchestrator;
-using Trinity.Orchestrator.Services;
+using Trinity.Orchestrator.Configuration;
+using Trinity.Orchestrator.Rotations;
 using Trinity.Testing;
 
 namespace Trinity.Orchestrator.Tests;
 
 /// <summary>
-/// DESIGN §5 rule 4 on real PostgreSQL: each rule decides one spec. Every spec seeds inside a transaction it
+/// Design §4 rule 4 (docs/design.md) on real PostgreSQL: each rule decides one spec. Every spec seeds inside a transaction it
 /// rolls back, so the specs of this class never see each other's rows.
 /// </summary>
 public sealed class Choosing_the_alternative_subscription(TrinityTestSystem system) : IClassFixture<TrinityTestSystem>

@@ -4,21 +4,21 @@ using Microsoft.Extensions.DependencyInjection;
 using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
-using Trinity.Orchestrator.Services;
+using Trinity.Orchestrator.Rotations;
 using Trinity.Orchestrator.StateMachines;
 
 namespace Trinity.Orchestrator.Tests;
 
 /// <summary>
 /// Fast specs of the machine's wiring on MassTransit's in-memory harness: which state follows which event, and
-/// what is asked of the planner. The planner's decisions themselves are proven on real services
-/// (Trinity.IntegrationTests).
+/// what is asked of the decisions and the rotation lifecycle. The decisions themselves have specs on real
+/// PostgreSQL and Redis (<see cref="Decisions.Deciding_a_failure"/> and its neighbours).
 /// </summary>
 public sealed class The_agent_credential_state_machine : IAsyncLifetime
 {
     const string Agent = "alpha";
     static readonly Guid AgentId = AgentIdentity.For(Agent);
-    readonly ScriptedPlanner _planner = new();
+    readonly ScriptedRotations _rotations = new();
     ServiceProvider _provider = null!;
     ITestHarness _harness = null!;
     ISagaStateMachineTestHarness<AgentCredentialStateMachine, AgentCredentialState> _saga = null!;
@@ -27,7 +27,8 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
     {
         _provider = new ServiceCollection()
             .AddLogging()
-            .AddSingleton<IRotationPlanner>(_planner)
+            .AddSingleton<IRotationDecisions>(_rotations)
+            .AddSingleton<IRotationLifecycle>(_rotations)
             .AddMassTransitTestHarness(bus => bus.AddSagaStateMachine<AgentCredentialStateMachine, AgentCredentialState>().InMemoryRepository())
             .BuildServiceProvider(true);
         _harness = _provider.GetRequiredService<ITestHarness>();
@@ -68,13 +69,13 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
     {
         var saga = await Reloading();
         Assert.Equal(Agent, saga.AgentName);
-        Assert.Equal(["HandleFailureAsync"], _planner.Calls);
+        Assert.Equal(["OnFailureAsync"], _rotations.Calls);
     }
 
     [Fact]
     public async Task A_failure_decided_without_a_rotation_leaves_the_agent_idle()
     {
-        _planner.FailuresStartRotations = false;
+        _rotations.FailuresStartRotations = false;
         await _harness.Bus.Publish(Failure(Guid.NewGuid()));
         await InState(Machine.Idle);
     }
@@ -85,7 +86,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         var saga = await Reloading();
         await _harness.Bus.Publish(new TokenReloaded { RotationId = saga.RotationId!.Value, AgentName = Agent, TokenFingerprint = "0123456789ab" });
         await InState(Machine.Idle);
-        Assert.Contains("CompleteAsync:HotReload", _planner.Calls);
+        Assert.Contains("CompleteAsync:HotReload", _rotations.Calls);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         var saga = await Reloading();
         await _harness.Bus.Publish(new TokenReloaded { RotationId = saga.RotationId!.Value, AgentName = Agent, TokenFingerprint = "ffffffffffff" });
         await InState(Machine.Idle);
-        Assert.Contains("FailAsync:FingerprintMismatch", _planner.Calls);
+        Assert.Contains("FailAsync:FingerprintMismatch", _rotations.Calls);
     }
 
     [Fact]
@@ -105,7 +106,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await _harness.Bus.Publish(new TokenReloaded { RotationId = stray, AgentName = Agent, TokenFingerprint = "0123456789ab" });
         await Consumed<TokenReloaded>(m => m.RotationId == stray);
         await InState(Machine.Reloading);
-        Assert.Equal(["HandleFailureAsync"], _planner.Calls);
+        Assert.Equal(["OnFailureAsync"], _rotations.Calls);
     }
 
     [Fact]
@@ -116,7 +117,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await InState(Machine.Recreating);
         await _harness.Bus.Publish(new ContainerRecreated { RotationId = rotation, AgentName = Agent, OldContainerId = "old", NewContainerId = "new", TurnsOutlivingDrain = 0 });
         await InState(Machine.Idle);
-        Assert.Equal(["HandleFailureAsync", "FollowFallbackAsync", "CompleteAsync:Recreate"], _planner.Calls);
+        Assert.Equal(["OnFailureAsync", "FollowFallbackAsync", "CompleteAsync:Recreate"], _rotations.Calls);
     }
 
     [Fact]
@@ -128,7 +129,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await _harness.Bus.Publish(new TokenReloadFellBack { RotationId = rotation, AgentName = Agent, Reason = FallbackReason.Unreachable, DrainTimeout = TimeSpan.FromMinutes(1) });
         await Consumed<TokenReloadFellBack>(m => m.RotationId == rotation);
         await InState(Machine.Idle);
-        Assert.Equal(["HandleFailureAsync", "CompleteAsync:Skipped"], _planner.Calls);
+        Assert.Equal(["OnFailureAsync", "CompleteAsync:Skipped"], _rotations.Calls);
     }
 
     [Fact]
@@ -138,10 +139,23 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await _harness.Bus.Publish(Failure(Guid.NewGuid()));
         await _harness.Bus.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = Guid.NewGuid(), RequestedBy = "operator" });
         await Consumed<SubscriptionReassignmentRequested>(_ => true);
-        await Consumed<SubscriptionFailureReported>(_ => _planner.Calls.Contains("DeferFailureAsync"));
+        await Consumed<SubscriptionFailureReported>(_ => _rotations.Calls.Contains("DeferFailureAsync"));
         var saga = await InState(Machine.Reloading);
         Assert.Equal(PendingRequestKind.Reassignment, saga.PendingKind);
-        Assert.Equal(1, _planner.Calls.Count(c => c == "HandleFailureAsync"));
+        Assert.Equal(1, _rotations.Calls.Count(c => c == "OnFailureAsync"));
+    }
+
+    [Fact]
+    public async Task A_request_that_waited_starts_the_next_rotation_once_the_first_ends()
+    {
+        var first = (await Reloading()).RotationId!.Value;
+        await _harness.Bus.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = Guid.NewGuid(), RequestedBy = "operator" });
+        await Consumed<SubscriptionReassignmentRequested>(_ => true);
+        await _harness.Bus.Publish(new TokenReloaded { RotationId = first, AgentName = Agent, TokenFingerprint = "0123456789ab" });
+        await Consumed<TokenReloaded>(m => m.RotationId == first);
+        var saga = await InState(Machine.Reloading);
+        Assert.NotEqual(first, saga.RotationId);
+        Assert.Equal(["OnFailureAsync", "CompleteAsync:HotReload", "ApplyPendingAsync:Reassignment"], _rotations.Calls);
     }
 
     [Fact]
@@ -151,7 +165,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         var rotation = (await InState(Machine.Recreating)).RotationId!.Value;
         await _harness.Bus.Publish(new RotationDeadlinePassed { RotationId = rotation, AgentName = Agent, Deadline = DateTimeOffset.UtcNow });
         await InState(Machine.Idle);
-        Assert.Contains("FailAsync:DeadlinePassed", _planner.Calls);
+        Assert.Contains("FailAsync:DeadlinePassed", _rotations.Calls);
     }
 
     [Fact]
@@ -162,6 +176,6 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await InState(Machine.Idle);
         await _harness.Bus.Publish(new TokenRotationFailed { RotationId = rotation, AgentName = Agent, Reason = RotationFailureReason.FencingTokenStale });
         await Consumed<TokenRotationFailed>(m => m.Reason == RotationFailureReason.FencingTokenStale);
-        Assert.Contains("RecordFailureAsync:FencingTokenStale", _planner.Calls);
+        Assert.Contains("RecordLateAnswerAsync:FencingTokenStale", _rotations.Calls);
     }
 }

@@ -1,4 +1,4 @@
-using Trinity.Infrastructure.Logging;
+using Trinity.Hosting.Logging;
 using Trinity.Messaging.Contracts.Identity;
 
 namespace Trinity.AgentServer.Credentials;

@@ -1,4 +1,4 @@
-using Trinity.Infrastructure.Secrets;
+using Trinity.Hosting.Security;
 
 namespace Trinity.AgentServer.Security;
 

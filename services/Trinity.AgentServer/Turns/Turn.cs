@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
-using Trinity.Infrastructure.Logging;
+using Trinity.Hosting.Logging;
 
 namespace Trinity.AgentServer.Turns;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Trinity.AgentServer.Configuration;
 using Trinity.AgentServer.Credentials;
 
 namespace Trinity.AgentServer.Turns;

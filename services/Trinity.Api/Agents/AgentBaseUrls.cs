@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Trinity.Api.Configuration;
 using Trinity.Infrastructure.Persistence;
 
 namespace Trinity.Api.Agents;

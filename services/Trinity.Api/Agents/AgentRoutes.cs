@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Trinity.Api.Configuration;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -41,7 +42,7 @@ public static class AgentRoutes
     }
 
     /// <summary>Registers the agent and has the container manager create and start its container from the database's view.</summary>
-    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, TimeProvider clock,
+    static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, TimeProvider clock,
         IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
@@ -68,10 +69,8 @@ public static class AgentRoutes
             UpdatedAt = now,
         });
         outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
-        await db.EnsureExistsAsync(name, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
+        await db.EnsureStateExistsAsync(name, cancellationToken);
+        await outbox.SaveAndSendAsync(transaction, cancellationToken);
         return Results.Created($"/api/agents/{name}", new { name });
     }
 
@@ -129,7 +128,7 @@ public static class AgentRoutes
     }
 
     /// <summary>202: the agent's state machine applies it (now, or after a rotation in flight); a null subscription leaves subscription mode.</summary>
-    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, CancellationToken cancellationToken)
+    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, CancellationToken cancellationToken)
     {
         if (request is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = ["A subscription id, or null to leave subscription mode."] });
@@ -139,8 +138,7 @@ public static class AgentRoutes
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
         var requestId = Guid.NewGuid();
         outbox.Publish(new SubscriptionReassignmentRequested { RequestId = requestId, AgentName = name, SubscriptionId = request.SubscriptionId, RequestedBy = "api" }, AgentIdentity.For(name));
-        await db.SaveChangesAsync(cancellationToken);
-        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
+        await outbox.SaveAndSendAsync(transaction: null, cancellationToken);
         return Results.Accepted($"/api/rotations?agent={name}", new { requestId });
     }
 

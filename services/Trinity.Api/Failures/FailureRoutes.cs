@@ -1,10 +1,8 @@
-using Trinity.Infrastructure.Logging;
+using Trinity.Hosting.Logging;
+using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Outbox;
-using Trinity.Infrastructure.Persistence;
-using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Failures;
 using Trinity.Messaging.Contracts.Identity;
-using Trinity.Infrastructure.Observability;
 using Trinity.Messaging.Contracts.Messages;
 
 namespace Trinity.Api.Failures;
@@ -17,7 +15,7 @@ public static class FailureRoutes
     /// <summary>For producers that do not speak AMQP: classified here, then handed to the failure intake like any other report.</summary>
     public static RouteGroupBuilder MapFailureRoutes(this RouteGroupBuilder api)
     {
-        api.MapPost("/failures", async (ReportFailureRequest? request, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, TimeProvider clock, CancellationToken cancellationToken) =>
+        api.MapPost("/failures", async (ReportFailureRequest? request, OutboxWriter outbox, TimeProvider clock, CancellationToken cancellationToken) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (request is null || !Messaging.Contracts.Identity.AgentName.TryNormalize(request.AgentName, out _))
@@ -50,8 +48,7 @@ public static class FailureRoutes
             }
 
             outbox.Publish(report);
-            await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.DispatchCommittedAsync(db, cancellationToken);
+            await outbox.SaveAndSendAsync(transaction: null, cancellationToken);
             return Results.Accepted(value: new { report.FailureId, kind = report.Kind });
         });
         return api;

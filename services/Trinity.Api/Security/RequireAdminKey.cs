@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using Trinity.Infrastructure.Secrets;
+using Trinity.Api.Configuration;
+using Trinity.Hosting.Security;
 
 namespace Trinity.Api.Security;
 

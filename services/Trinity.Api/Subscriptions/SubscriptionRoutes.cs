@@ -29,7 +29,7 @@ public static class SubscriptionRoutes
     /// version (the old fingerprint stays resolvable for late failure reports) and publishes
     /// <see cref="SubscriptionKeyRolledOver"/>, which reaches every agent on it.
     /// </summary>
-    static async Task<IResult> UpsertAsync(UpsertSubscriptionRequest? request, TrinityDbContext db, SecretCipher cipher, OutboxWriter outbox, OutboxDispatcher dispatcher,
+    static async Task<IResult> UpsertAsync(UpsertSubscriptionRequest? request, TrinityDbContext db, SecretCipher cipher, OutboxWriter outbox,
         TimeProvider clock, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -63,9 +63,7 @@ public static class SubscriptionRoutes
         subscription.Type = request.Type ?? subscription.Type;
         subscription.Tier = request.Tier ?? subscription.Tier;
         subscription.UpdatedAt = now;
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
+        await outbox.SaveAndSendAsync(transaction, cancellationToken);
 
         logger.LogInformation("Subscription {Name} {Action}: key version {KeyVersion}, fingerprint {Fingerprint}",
             name, created ? "created" : "updated", subscription.KeyVersion, fingerprint);
@@ -99,15 +97,14 @@ public static class SubscriptionRoutes
     }
 
     /// <summary>Soft delete; <see cref="SubscriptionRemoved"/> moves every agent on it, so a deleted token never stays live.</summary>
-    static async Task<IResult> DeleteAsync(Guid id, TrinityDbContext db, OutboxWriter outbox, OutboxDispatcher dispatcher, TimeProvider clock, CancellationToken cancellationToken)
+    static async Task<IResult> DeleteAsync(Guid id, TrinityDbContext db, OutboxWriter outbox, TimeProvider clock, CancellationToken cancellationToken)
     {
         var subscription = await db.Subscriptions.SingleOrDefaultAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken);
         if (subscription is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No subscription {id}.");
         subscription.DeletedAt = clock.GetUtcNow();
         outbox.Publish(new SubscriptionRemoved { SubscriptionId = id });
-        await db.SaveChangesAsync(cancellationToken);
-        await dispatcher.DispatchCommittedAsync(db, cancellationToken);
+        await outbox.SaveAndSendAsync(transaction: null, cancellationToken);
         return Results.NoContent();
     }
 

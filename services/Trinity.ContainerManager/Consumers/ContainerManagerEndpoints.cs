@@ -1,6 +1,5 @@
 using MassTransit;
 using Trinity.Infrastructure.Bus;
-using Trinity.Infrastructure.Locking;
 
 namespace Trinity.ContainerManager.Consumers;
 
@@ -12,16 +11,7 @@ public static class ContainerManagerEndpoints
     /// </summary>
     public static void ConfigureManagerEndpoint(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
-        endpoint.UseMessageRetry(retry =>
-        {
-            retry.Handle<AgentLeaseUnavailableException>();
-            retry.Exponential(60, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
-        });
-        endpoint.UseMessageRetry(retry =>
-        {
-            retry.UseTrinityRetry();
-            retry.Ignore<AgentLeaseUnavailableException>();
-        });
+        endpoint.UseLeaseWaitRetry();
         endpoint.UseInMemoryOutbox(context);
     }
 }

@@ -25,10 +25,7 @@ public sealed class RecreateContainerConsumer(AgentContainerOperations recreator
             },
             RecreateResult.NoContainer => new ContainerRecreateSkipped { RotationId = command.RotationId, AgentName = agentName, Reason = RecreateSkipReason.NoContainer },
             RecreateResult.NotRunning => new ContainerRecreateSkipped { RotationId = command.RotationId, AgentName = agentName, Reason = RecreateSkipReason.NotRunning },
-            RecreateResult.Refused r => new TokenRotationFailed
-            {
-                RotationId = command.RotationId, AgentName = agentName, Reason = r.Reason.StartsWith("fencing", StringComparison.Ordinal) ? RotationFailureReason.FencingTokenStale : RotationFailureReason.NoPlacement, Detail = r.Reason,
-            },
+            RecreateResult.Refused r => new TokenRotationFailed { RotationId = command.RotationId, AgentName = agentName, Reason = r.Reason, Detail = r.Detail },
             RecreateResult.Failed r => new TokenRotationFailed { RotationId = command.RotationId, AgentName = agentName, Reason = RotationFailureReason.RecreateFailed, Detail = r.Detail },
             _ => throw new InvalidOperationException($"Unexpected result {result}"),
         };

@@ -4,29 +4,14 @@ using Docker.DotNet.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.ContainerManager.Configuration;
 using Trinity.Infrastructure.Locking;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Secrets;
+using Trinity.Messaging.Contracts.Messages;
 
 namespace Trinity.ContainerManager.Services;
-
-public abstract record RecreateResult
-{
-    public sealed record Recreated(string OldContainerId, string NewContainerId, int TurnsOutlivingDrain) : RecreateResult;
-    public sealed record NoContainer : RecreateResult;
-    public sealed record NotRunning : RecreateResult;
-    public sealed record Refused(string Reason) : RecreateResult;
-
-    /// <summary>It failed half-way and service was restored (admission resumed, or the old configuration recreated).</summary>
-    public sealed record Failed(string Detail) : RecreateResult;
-}
-
-public abstract record StartResult
-{
-    public sealed record Started(string ContainerId) : StartResult;
-    public sealed record Refused(string Reason) : StartResult;
-}
 
 /// <summary>
 /// The agent containers on this Docker host — the only code that talks to Docker. Recreates an agent's
@@ -48,9 +33,9 @@ public sealed class AgentContainerOperations(
     {
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
         if (agent is null)
-            return new RecreateResult.Refused("the agent is not registered");
+            return new RecreateResult.Refused(RotationFailureReason.NoPlacement, "the agent is not registered");
         if (agent.FencingToken != fencingToken)
-            return new RecreateResult.Refused($"fencing token {fencingToken} is older than the agent's {agent.FencingToken}");
+            return new RecreateResult.Refused(RotationFailureReason.FencingTokenStale, $"fencing token {fencingToken} is older than the agent's {agent.FencingToken}");
 
         await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, rotationId, options.Value.LeaseRenewal, logger);
         if (agent.LastRecreateRotationId == rotationId && agent.ContainerId is not null)

@@ -2,7 +2,9 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using Trinity.Infrastructure.Configuration;
+using Trinity.Infrastructure.Locking;
 
 namespace Trinity.Infrastructure.Bus;
 
@@ -42,7 +44,31 @@ public static class BusRegistration
         return services;
     }
 
-    /// <summary>The retry every endpoint uses for transient faults: a conflict in PostgreSQL, a lease held elsewhere, a blip of Redis.</summary>
+    /// <summary>The retry every endpoint uses for transient faults: a conflict in PostgreSQL, a blip of the network.</summary>
     public static void UseTrinityRetry(this IRetryConfigurator retry) =>
         retry.Intervals(50, 100, 250, 500, 1000, 2000, 3000, 5000, 5000, 5000);
+
+    /// <summary>
+    /// For endpoints that take an agent's lease (the state machine, the container manager): while another actor
+    /// holds it, or Redis does not answer, the message waits — for minutes if need be, safety over liveness, and
+    /// nothing is dropped to <c>_error</c> while Redis restarts. Other transient faults get <see cref="UseTrinityRetry"/>.
+    /// </summary>
+    public static void UseLeaseWaitRetry(this IReceiveEndpointConfigurator endpoint)
+    {
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Handle<AgentLeaseUnavailableException>();
+            retry.Handle<RedisException>();
+            retry.Handle<RedisTimeoutException>();
+            retry.Exponential(60, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        });
+        // The transaction is rolled back before each retry.
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.UseTrinityRetry();
+            retry.Ignore<AgentLeaseUnavailableException>();
+            retry.Ignore<RedisException>();
+            retry.Ignore<RedisTimeoutException>();
+        });
+    }
 }

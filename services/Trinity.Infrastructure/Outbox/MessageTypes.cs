@@ -1,12 +1,19 @@
 using System.Reflection;
+using System.Text.Json;
 using MassTransit;
+using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts;
 
 namespace Trinity.Infrastructure.Outbox;
 
-/// <summary>Maps every contract to its message URN and back, so outbox rows survive a rename in code.</summary>
-public static class MessageTypes
+/// <summary>
+/// How a contract is stored in an outbox row: its message URN (not its C# name, so rows survive a rename in code)
+/// and its JSON body.
+/// </summary>
+static class MessageTypes
 {
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     static readonly Dictionary<Type, string> UrnByType = typeof(EntityNames).Assembly.GetTypes()
         .Where(type => type.GetCustomAttribute<MessageUrnAttribute>() is not null)
         .ToDictionary(type => type, type => type.GetCustomAttribute<MessageUrnAttribute>()!.Urn.ToString());
@@ -18,6 +25,11 @@ public static class MessageTypes
             ? urn
             : throw new ArgumentException($"{messageType.Name} is not a Trinity contract with a [MessageUrn]; only contracts go through the outbox.");
 
-    public static Type TypeOf(string urn) =>
-        TypeByUrn.TryGetValue(urn, out var type) ? type : throw new InvalidOperationException($"No contract has the message URN '{urn}'.");
+    public static string Serialize<T>(T message) => JsonSerializer.Serialize(message, Json);
+
+    public static object Deserialize(OutboxMessage row)
+    {
+        var type = TypeByUrn.TryGetValue(row.MessageType, out var known) ? known : throw new InvalidOperationException($"No contract has the message URN '{row.MessageType}'.");
+        return JsonSerializer.Deserialize(row.Body, type, Json) ?? throw new InvalidOperationException($"Outbox message {row.MessageId} has an empty body.");
+    }
 }

@@ -3,19 +3,20 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.Infrastructure.Outbox;
 
 /// <summary>
-/// Publishes outbox rows with their own MessageId. Whoever commits rows sends them at once with
-/// <see cref="DispatchCommittedAsync"/>; <see cref="OutboxRelay"/> sends only what was left behind (a crash
-/// between the commit and the send, a broker that refused).
+/// Publishes outbox rows with their own MessageId (publisher confirms, several in flight). Used by
+/// <see cref="OutboxWriter"/> right after its commit and by <see cref="OutboxRelay"/> for what was left behind;
+/// nothing else sends from the outbox.
 /// </summary>
-public sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILogger<OutboxDispatcher> logger)
+sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILogger<OutboxDispatcher> logger)
 {
     public async Task DispatchAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
-        var message = OutboxWriter.Deserialize(row);
+        var message = MessageTypes.Deserialize(row);
         var messageType = message.GetType();
 
         void Stamp(SendContext context)
@@ -37,17 +38,10 @@ public sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILog
     }
 
     /// <summary>
-    /// The rows this context staged and has committed: published now, then deleted. A crash or a failure in
-    /// between leaves them to the relay, which publishes them again with the same MessageId (at least once, as
-    /// always with the outbox). Call it after the commit, never inside the transaction.
+    /// Publishes committed rows, then deletes them in a scope of its own (usable after the writer's context is
+    /// gone). A crash or a failure in between leaves them to the relay, which publishes them again with the same
+    /// MessageId (at least once, as always with an outbox).
     /// </summary>
-    public Task DispatchCommittedAsync(TrinityDbContext db, CancellationToken cancellationToken) => SendAsync(Committed(db), cancellationToken);
-
-    /// <summary>The outbox rows a context has committed (saved, and still tracked).</summary>
-    public static IReadOnlyList<OutboxMessage> Committed(TrinityDbContext db) =>
-        db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Unchanged).Select(e => e.Entity).ToList();
-
-    /// <summary>Publishes committed rows and deletes them in a scope of its own: usable after the writer's context is gone.</summary>
     public async Task SendAsync(IReadOnlyList<OutboxMessage> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)

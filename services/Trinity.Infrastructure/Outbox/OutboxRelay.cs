@@ -3,25 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Configuration;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.Infrastructure.Outbox;
-
-public sealed class OutboxOptions
-{
-    public const string Section = "Trinity:Outbox";
-
-    /// <summary>How often the relay looks for rows left behind.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// A row younger than this is its writer's to send (<see cref="OutboxDispatcher.DispatchCommittedAsync"/>):
-    /// the relay leaves it alone, so the two do not both publish it.
-    /// </summary>
-    public TimeSpan LeftBehindAfter { get; set; } = TimeSpan.FromSeconds(2);
-
-    public int BatchSize { get; set; } = 200;
-}
 
 /// <summary>
 /// The safety net of the outbox: publishes committed rows their writer left behind (it crashed between its
@@ -30,7 +16,7 @@ public sealed class OutboxOptions
 /// crash after the broker's confirm and before the delete republishes the same MessageId (consumers treat a
 /// redelivery as harmless).
 /// </summary>
-public sealed class OutboxRelay(
+sealed class OutboxRelay(
     IServiceScopeFactory scopes,
     OutboxDispatcher dispatcher,
     TimeProvider clock,

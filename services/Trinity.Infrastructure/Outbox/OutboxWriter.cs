@@ -1,17 +1,24 @@
-using System.Text.Json;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.Infrastructure.Outbox;
 
 /// <summary>
-/// Stages messages in the current <see cref="TrinityDbContext"/>, so they commit with the state change that
-/// produced them; <see cref="OutboxRelay"/> publishes them after the commit. A crash between commit and
-/// publish loses nothing.
+/// The one way anything is sent from a state change: stage messages with <see cref="Publish{T}"/> and
+/// <see cref="Send{T}"/> in the current <see cref="TrinityDbContext"/>, then <see cref="SaveAndSendAsync"/>
+/// commits them with the change and sends them. A crash between the commit and the send loses nothing: the
+/// <see cref="OutboxRelay"/> sends what was left behind, with the same MessageId.
 /// </summary>
-public sealed class OutboxWriter(TrinityDbContext db, TimeProvider clock)
+public sealed class OutboxWriter
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    readonly TrinityDbContext _db;
+    readonly OutboxDispatcher _dispatcher;
+    readonly TimeProvider _clock;
+
+    internal OutboxWriter(TrinityDbContext db, OutboxDispatcher dispatcher, TimeProvider clock) => (_db, _dispatcher, _clock) = (db, dispatcher, clock);
 
     public void Publish<T>(T message, Guid? correlationId = null)
         where T : class => Add(message, destination: null, correlationId);
@@ -19,19 +26,41 @@ public sealed class OutboxWriter(TrinityDbContext db, TimeProvider clock)
     public void Send<T>(Uri destination, T message, Guid? correlationId = null)
         where T : class => Add(message, destination.ToString(), correlationId);
 
-    public static object Deserialize(OutboxMessage row) =>
-        JsonSerializer.Deserialize(row.Body, MessageTypes.TypeOf(row.MessageType), Json)
-        ?? throw new InvalidOperationException($"Outbox message {row.MessageId} has an empty body.");
+    /// <summary>
+    /// Saves the context's changes with the staged messages, commits <paramref name="transaction"/> (the caller's, or
+    /// none: the save is its own transaction), runs <paramref name="afterCommit"/>, then sends the messages and
+    /// deletes their rows. A send that fails is left to the relay.
+    /// </summary>
+    /// <param name="afterCommit">Runs once the rows are committed, before they are sent: the intake answers its consumers there; the crash tests kill the process there.</param>
+    /// <param name="waitForSend">False returns once the rows are committed and sends them in the background (the intake records its next group meanwhile).</param>
+    public async Task SaveAndSendAsync(IDbContextTransaction? transaction, CancellationToken cancellationToken, Action? afterCommit = null, bool waitForSend = true)
+    {
+        if (_db.Database.CurrentTransaction != transaction)
+            throw new InvalidOperationException("The context's open transaction is not the one handed to the outbox: the rows would commit with something else.");
+        await _db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+            await transaction.CommitAsync(cancellationToken);
+        afterCommit?.Invoke();
+
+        // Staged by this context and now committed (saved, and still tracked); no longer tracked once handed on, so a
+        // context that saves again (a loop over due deadlines, say) never sends a row twice.
+        var committed = _db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Unchanged).ToList();
+        foreach (var entry in committed)
+            entry.State = EntityState.Detached;
+        var sending = _dispatcher.SendAsync(committed.Select(e => e.Entity).ToList(), cancellationToken);
+        if (waitForSend)
+            await sending;
+    }
 
     void Add<T>(T message, string? destination, Guid? correlationId)
         where T : class =>
-        db.OutboxMessages.Add(new OutboxMessage
+        _db.OutboxMessages.Add(new OutboxMessage
         {
             MessageId = NewId.NextGuid(),
             MessageType = MessageTypes.UrnOf(typeof(T)),
-            Body = JsonSerializer.Serialize(message, Json),
+            Body = MessageTypes.Serialize(message),
             DestinationAddress = destination,
             CorrelationId = correlationId,
-            CreatedAt = clock.GetUtcNow(),
+            CreatedAt = _clock.GetUtcNow(),
         });
 }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Persistence.Sagas;
 

@@ -1,10 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Trinity.Infrastructure.Bus;
-using Trinity.Infrastructure.Locking;
 using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts;
+using Trinity.Orchestrator.Configuration;
 
 namespace Trinity.Orchestrator.StateMachines;
 
@@ -22,25 +21,8 @@ public sealed class AgentCredentialStateDefinition : SagaDefinition<AgentCredent
     }
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<AgentCredentialState> sagaConfigurator,
-        IRegistrationContext context)
-    {
-        // A lease held by another actor, or Redis unreachable: wait, for minutes if need be — safety over
-        // liveness, and nothing is dropped to _error while Redis restarts.
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Handle<AgentLeaseUnavailableException>();
-            retry.Handle<RedisException>();
-            retry.Handle<RedisTimeoutException>();
-            retry.Exponential(60, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        });
-        // Conflicts between replicas (a concurrent insert of the same agent, a serialization failure) are
-        // retried in process; the transaction is rolled back before each retry.
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.UseTrinityRetry();
-            retry.Ignore<AgentLeaseUnavailableException>();
-            retry.Ignore<RedisException>();
-            retry.Ignore<RedisTimeoutException>();
-        });
-    }
+        IRegistrationContext context) =>
+        // A lease held by another actor or Redis unreachable waits; conflicts between replicas (a concurrent insert
+        // of the same agent, a serialization failure) are retried, the transaction rolled back before each retry.
+        endpointConfigurator.UseLeaseWaitRetry();
 }

@@ -3,14 +3,15 @@ using Microsoft.Extensions.Logging;
 using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
-using Trinity.Orchestrator.Services;
+using Trinity.Orchestrator.Rotations;
 
 namespace Trinity.Orchestrator.StateMachines;
 
 /// <summary>
 /// One instance per agent: decides when and where its credentials move, and follows each rotation to its
-/// outcome. Decisions are made by <see cref="RotationPlanner"/> in the message's transaction; everything they
-/// send goes through the transactional outbox — this machine never publishes on the consume context.
+/// outcome. <see cref="IRotationDecisions"/> decides in the message's transaction and says which state follows;
+/// <see cref="IRotationLifecycle"/> ends a rotation. Everything they send goes through the transactional outbox —
+/// this machine never publishes on the consume context.
 /// </summary>
 public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentCredentialState>
 {
@@ -36,44 +37,42 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
         });
 
         During(Initial, Idle,
-            Settle(When(FailureReported).ThenAsync(c => Planner(c).HandleFailureAsync(c.Saga, c.Message, c.CancellationToken))),
-            Settle(When(ReassignmentRequested).ThenAsync(c => Planner(c).HandleReassignmentAsync(c.Saga, c.Message, c.CancellationToken))),
-            Settle(When(TokenRefreshRequested).ThenAsync(c => Planner(c).HandleRefreshAsync(c.Saga, c.Message, c.CancellationToken))));
+            When(FailureReported).ThenAsync(c => SettleAsync(c, Decisions(c).OnFailureAsync(c.Saga, c.Message, c.CancellationToken))),
+            When(ReassignmentRequested).ThenAsync(c => SettleAsync(c, Decisions(c).OnReassignmentAsync(c.Saga, c.Message, c.CancellationToken))),
+            When(TokenRefreshRequested).ThenAsync(c => SettleAsync(c, Decisions(c).OnRefreshAsync(c.Saga, c.Message, c.CancellationToken))));
 
         // A refusal that arrives after its rotation ended (a stale fencing token, say) is kept in that rotation's history.
         During(Idle,
-            When(RotationFailed).ThenAsync(c => Planner(c).RecordFailureAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)));
+            When(RotationFailed).ThenAsync(c => Lifecycle(c).RecordLateAnswerAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)));
 
         // Nothing is lost while busy: what arrives mid-rotation is applied when the rotation ends.
         During(Reloading, Recreating,
-            When(FailureReported).ThenAsync(c => Planner(c).DeferFailureAsync(c.Saga, c.Message)),
-            When(ReassignmentRequested).Then(c =>
-                RotationPlanner.Defer(c.Saga, PendingRequestKind.Reassignment, c.Message.RequestId, c.Message.SubscriptionId)),
-            When(TokenRefreshRequested).Then(c =>
-                RotationPlanner.Defer(c.Saga, PendingRequestKind.Refresh, c.Message.CausationId, c.Message.SubscriptionId, c.Message.Reason)),
-            Settle(When(ContainerRecreated, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => Planner(c).CompleteAsync(c.Saga, SwitchMethod.Recreate, null, c.CancellationToken,
-                    $"container {c.Message.OldContainerId[..Math.Min(12, c.Message.OldContainerId.Length)]} → {c.Message.NewContainerId[..Math.Min(12, c.Message.NewContainerId.Length)]}; {c.Message.TurnsOutlivingDrain} turns outlived the drain"))),
-            Settle(When(ContainerRecreateSkipped, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => Planner(c).CompleteAsync(c.Saga, SwitchMethod.Skipped, null, c.CancellationToken,
-                    $"{c.Message.Reason}: the next start bakes the database's token"))),
-            Settle(When(RotationFailed, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => Planner(c).FailAsync(c.Saga, c.Message.Reason, c.Message.Detail, c.CancellationToken))),
+            When(FailureReported).ThenAsync(c => Decisions(c).DeferFailureAsync(c.Saga, c.Message)),
+            When(ReassignmentRequested).Then(c => c.Saga.Defer(PendingRequestKind.Reassignment, c.Message.RequestId, c.Message.SubscriptionId)),
+            When(TokenRefreshRequested).Then(c => c.Saga.Defer(PendingRequestKind.Refresh, c.Message.CausationId, c.Message.SubscriptionId, c.Message.Reason)),
+            When(ContainerRecreated, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => EndAsync(c, rotation => rotation.CompleteAsync(c.Saga, SwitchMethod.Recreate, null,
+                    $"container {Short(c.Message.OldContainerId)} → {Short(c.Message.NewContainerId)}; {c.Message.TurnsOutlivingDrain} turns outlived the drain", c.CancellationToken))),
+            When(ContainerRecreateSkipped, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => EndAsync(c, rotation => rotation.CompleteAsync(c.Saga, SwitchMethod.Skipped, null,
+                    $"{c.Message.Reason}: the next start bakes the database's token", c.CancellationToken))),
+            When(RotationFailed, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => EndAsync(c, rotation => rotation.FailAsync(c.Saga, c.Message.Reason, c.Message.Detail, c.CancellationToken))),
             When(RotationFailed, c => c.Message.RotationId != c.Saga.RotationId)
-                .ThenAsync(c => Planner(c).RecordFailureAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)),
-            Settle(When(DeadlinePassed, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => Planner(c).FailAsync(c.Saga, RotationFailureReason.DeadlinePassed,
+                .ThenAsync(c => Lifecycle(c).RecordLateAnswerAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)),
+            When(DeadlinePassed, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => EndAsync(c, rotation => rotation.FailAsync(c.Saga, RotationFailureReason.DeadlinePassed,
                     $"no answer by {c.Message.Deadline:O} and the lease was no longer renewed", c.CancellationToken))));
 
         During(Reloading,
-            Settle(When(TokenReloaded, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => c.Message.TokenFingerprint == c.Saga.ExpectedFingerprint
-                    ? Planner(c).CompleteAsync(c.Saga, SwitchMethod.HotReload, c.Message.TokenFingerprint, c.CancellationToken)
-                    : Planner(c).FailAsync(c.Saga, RotationFailureReason.FingerprintMismatch,
+            When(TokenReloaded, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => EndAsync(c, rotation => c.Message.TokenFingerprint == c.Saga.ExpectedFingerprint
+                    ? rotation.CompleteAsync(c.Saga, SwitchMethod.HotReload, c.Message.TokenFingerprint, null, c.CancellationToken)
+                    : rotation.FailAsync(c.Saga, RotationFailureReason.FingerprintMismatch,
                         $"expected {c.Saga.ExpectedFingerprint}, the agent reports {c.Message.TokenFingerprint}", c.CancellationToken))),
             // The worker's fallback and the manager's answer are accepted in whichever order they arrive.
             When(TokenReloadFellBack, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => Planner(c).FollowFallbackAsync(c.Saga, c.Message))
+                .ThenAsync(c => Lifecycle(c).FollowFallbackAsync(c.Saga, c.Message, c.CancellationToken))
                 .TransitionTo(Recreating));
     }
 
@@ -91,16 +90,30 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
     public Event<TokenRotationFailed> RotationFailed { get; private set; } = null!;
     public Event<RotationDeadlinePassed> DeadlinePassed { get; private set; } = null!;
 
-    static IRotationPlanner Planner(ConsumeContext context) => context.GetServiceOrCreateInstance<IRotationPlanner>();
+    static IRotationDecisions Decisions(ConsumeContext context) => context.GetServiceOrCreateInstance<IRotationDecisions>();
+
+    static IRotationLifecycle Lifecycle(ConsumeContext context) => context.GetServiceOrCreateInstance<IRotationLifecycle>();
 
     /// <summary>After a decision: idle, or following the rotation it started by the method it chose.</summary>
-    EventActivityBinder<AgentCredentialState, T> Settle<T>(EventActivityBinder<AgentCredentialState, T> binder)
-        where T : class =>
-        binder.IfElse(c => c.Saga.RotationMethod is null,
-            idle => idle.TransitionTo(Idle),
-            busy => busy.IfElse(c => c.Saga.RotationMethod == SwitchMethod.HotReload,
-                reloading => reloading.TransitionTo(Reloading),
-                recreating => recreating.TransitionTo(Recreating)));
+    async Task SettleAsync(BehaviorContext<AgentCredentialState> context, Task<NextState> decision)
+    {
+        var next = await decision;
+        await context.TransitionToState(next switch
+        {
+            NextState.Reloading => Reloading,
+            NextState.Recreating => Recreating,
+            _ => Idle,
+        });
+    }
+
+    /// <summary>Ends the rotation in flight with its outcome, then decides whatever waited for it.</summary>
+    async Task EndAsync(BehaviorContext<AgentCredentialState> context, Func<IRotationLifecycle, Task> end)
+    {
+        await end(Lifecycle(context));
+        await SettleAsync(context, Decisions(context).ApplyPendingAsync(context.Saga, context.CancellationToken));
+    }
+
+    static string Short(string containerId) => containerId[..Math.Min(12, containerId.Length)];
 
     static void CorrelateByAgent<T>(IEventCorrelationConfigurator<AgentCredentialState, T> e, Func<ConsumeContext<T>, string> agentName, bool createsInstance = false)
         where T : class

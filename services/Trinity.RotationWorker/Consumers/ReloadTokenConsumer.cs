@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
-using Trinity.Infrastructure.Observability;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Secrets;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
+using Trinity.RotationWorker.Configuration;
 using Trinity.RotationWorker.Services;
 
 namespace Trinity.RotationWorker.Consumers;

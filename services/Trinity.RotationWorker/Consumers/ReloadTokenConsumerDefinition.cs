@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Bus;
 using Trinity.Messaging.Contracts;
+using Trinity.RotationWorker.Configuration;
 
 namespace Trinity.RotationWorker.Consumers;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.RotationWorker.Configuration;
 
 namespace Trinity.RotationWorker.Services;
 

@@ -22,7 +22,7 @@ namespace Trinity.Infrastructure.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Trinity.Infrastructure.Outbox.OutboxMessage", b =>
+            modelBuilder.Entity("Trinity.Infrastructure.Persistence.Entities.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

@@ -1,4 +1,5 @@
 using MassTransit;
+using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts.Messages;
 
 namespace Trinity.Infrastructure.Persistence.Sagas;
@@ -47,6 +48,67 @@ public sealed class AgentCredentialState : SagaStateMachineInstance
     public Guid? PendingSubscriptionId { get; set; }
     public TokenRefreshReason? PendingRefreshReason { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Follows <paramref name="rotation"/> (already decided and recorded) until its answer or its deadline.</summary>
+    public void Begin(Rotation rotation, DateTimeOffset deadline)
+    {
+        RotationId = rotation.Id;
+        RotationTrigger = rotation.Trigger;
+        RotationMethod = rotation.Method;
+        FromSubscriptionId = rotation.FromSubscriptionId;
+        TargetSubscriptionId = rotation.ToSubscriptionId;
+        TargetKeyVersion = rotation.KeyVersion;
+        ExpectedFingerprint = rotation.ExpectedFingerprint;
+        FencingToken = rotation.FencingToken;
+        DeadlineAt = deadline;
+        UpdatedAt = rotation.StartedAt;
+    }
+
+    /// <summary>The rotation in flight succeeded: the agent runs its target now.</summary>
+    public void Applied()
+    {
+        AppliedSubscriptionId = TargetSubscriptionId;
+        AppliedKeyVersion = TargetKeyVersion;
+        OutOfSync = false;
+    }
+
+    /// <summary>No rotation in flight any more; a pending request may start the next.</summary>
+    public void End(DateTimeOffset now)
+    {
+        RotationId = null;
+        RotationTrigger = null;
+        RotationMethod = null;
+        FromSubscriptionId = null;
+        TargetSubscriptionId = null;
+        TargetKeyVersion = null;
+        ExpectedFingerprint = null;
+        DeadlineAt = null;
+        UpdatedAt = now;
+    }
+
+    /// <summary>Keeps a request that arrived mid-rotation, unless one of higher precedence is already waiting.</summary>
+    public void Defer(PendingRequestKind kind, Guid id, Guid? subscriptionId, TokenRefreshReason? reason = null)
+    {
+        if (PendingKind is { } pending && pending > kind)
+            return;
+        PendingKind = kind;
+        PendingId = id;
+        PendingSubscriptionId = subscriptionId;
+        PendingRefreshReason = reason;
+    }
+
+    /// <summary>The request waiting for the rotation to end, taken out of the slot; null when none is.</summary>
+    public PendingRequest? TakePending()
+    {
+        if (PendingKind is not { } kind)
+            return null;
+        var pending = new PendingRequest(kind, PendingId!.Value, PendingSubscriptionId, PendingRefreshReason);
+        PendingKind = null;
+        PendingId = null;
+        PendingSubscriptionId = null;
+        PendingRefreshReason = null;
+        return pending;
+    }
 }
 
 /// <summary>In order of precedence: a manual reassignment beats a refresh, which beats a failure.</summary>
@@ -56,3 +118,6 @@ public enum PendingRequestKind
     Refresh = 2,
     Reassignment = 3,
 }
+
+/// <summary>A request that arrived mid-rotation: its kind, its id (FailureId, RequestId or CausationId) and what it was about.</summary>
+public sealed record PendingRequest(PendingRequestKind Kind, Guid Id, Guid? SubscriptionId, TokenRefreshReason? RefreshReason);

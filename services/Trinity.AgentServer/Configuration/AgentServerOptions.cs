@@ -1,0 +1,24 @@
+namespace Trinity.AgentServer.Configuration;
+
+/// <summary>Section <c>Trinity:Agent</c>.</summary>
+public sealed class AgentServerOptions
+{
+    public const string Section = "Trinity:Agent";
+
+    /// <summary>
+    /// The durable override written on every reload. In the container's writable layer, never on the workspace
+    /// volume: a stop/start keeps it, a recreate drops it and the database's baked token wins again.
+    /// </summary>
+    public string OverrideFile { get; set; } = "/var/lib/trinity/oauth-token";
+
+    /// <summary>
+    /// False serves no reload endpoint (404), as an image built before it would: for the fallback tests.
+    /// </summary>
+    public bool ReloadEndpoint { get; set; } = true;
+
+    /// <summary>Fleet mode: a JSON file of agents (owner-only); each served under <c>/agents/{name}</c>.</summary>
+    public string? FleetFile { get; set; }
+
+    /// <summary>Fleet mode: each agent's override file is <c>{FleetOverrideDirectory}/{name}/oauth-token</c>.</summary>
+    public string FleetOverrideDirectory { get; set; } = "/var/lib/trinity/fleet";
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Trinity.Api.Configuration;
+
+/// <summary>Section <c>Trinity:Api</c>.</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Trinity:Api";
+
+    /// <summary>Required on every route but health (<c>Authorization: Bearer …</c>); no default.</summary>
+    [Required(ErrorMessage = "Trinity:Api:AdminKey is required (environment: Trinity__Api__AdminKey), at least 16 characters.")]
+    [MinLength(16, ErrorMessage = "Trinity:Api:AdminKey must have at least 16 characters.")]
+    public string AdminKey { get; set; } = "";
+
+    /// <summary>
+    /// Where a registered agent's server listens, unless the registration names it: <c>{name}</c> is the
+    /// agent's name, <c>{port}</c> the lowest port of <see cref="AgentPorts"/> no agent has. On a Compose
+    /// network, <c>http://agent-{name}:8000</c>; with host networking, <c>http://127.0.0.1:{port}</c>.
+    /// </summary>
+    public string AgentBaseUrl { get; set; } = "http://agent-{name}:8000";
+
+    /// <summary>The ports <c>{port}</c> is chosen from, as <c>first-last</c>.</summary>
+    [RegularExpression(@"^\d{1,5}-\d{1,5}$", ErrorMessage = "Trinity:Api:AgentPorts is a range such as 18000-18999.")]
+    public string AgentPorts { get; set; } = "18000-18999";
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
+
+namespace Trinity.Hosting.Endpoints;
+
+/// <summary>
+/// The HTTP side every service has: <c>/health/live</c> (the process runs), <c>/health/ready</c> (RabbitMQ,
+/// PostgreSQL and Redis — those the service uses — answer) and <c>/metrics</c> (Prometheus text). It binds
+/// the configured URL (<c>ASPNETCORE_URLS</c> or <c>urls</c>), or the service's default on loopback.
+/// </summary>
+public static class ServiceEndpoints
+{
+    public const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder AddTrinityEndpoints(this WebApplicationBuilder builder, string defaultUrl)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(defaultUrl);
+        builder.Services.AddHealthChecks();
+        // Process metrics, but not the event-counter and meter adapters, which cost CPU in every process all the time.
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressDebugMetrics = true });
+        return builder;
+    }
+
+    public static WebApplication MapTrinityEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        app.MapMetrics("/metrics");
+        return app;
+    }
+
+    /// <summary>Each check's name and status, and the description it chose — never an exception's text, which can carry a connection string.</summary>
+    static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+        }));
+    }
+}

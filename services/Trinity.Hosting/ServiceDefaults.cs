@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Trinity.Hosting.Logging;
+
+namespace Trinity.Hosting;
+
+/// <summary>
+/// What every Trinity process wires the same way, in the manner of eShop's ServiceDefaults: logs with secrets
+/// redacted, the clock, and the fault-injection points the crash tests use. The services add their health and
+/// metrics endpoints with <see cref="Endpoints.ServiceEndpoints"/>.
+/// </summary>
+public static class ServiceDefaults
+{
+    public static IHostApplicationBuilder AddTrinityDefaults(this IHostApplicationBuilder builder, string service)
+    {
+        builder.AddTrinityLogging(service);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<FaultInjectionOptions>().Bind(builder.Configuration.GetSection(FaultInjectionOptions.Section));
+        return builder;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Observability;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Orchestrator.Configuration;
+
+namespace Trinity.Orchestrator.Background;
+
+/// <summary>
+/// Compares, for every idle agent with a known applied state, what it runs (subscription and key version, as
+/// its last rotation confirmed) with what the database holds, and asks for a rotation where they differ — a
+/// rollover that failed for one agent, an agent left out of sync by a rejection or a deadline.
+/// </summary>
+public sealed class Reconciler(
+    IServiceScopeFactory scopes,
+    TimeProvider clock,
+    IOptions<OrchestratorOptions> options,
+    ILogger<Reconciler> logger) : PeriodicWork(options.Value.ReconcileInterval, clock, logger)
+{
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TrinityDbContext>();
+        var lagging = await (
+                from saga in db.AgentCredentialStates
+                join agent in db.Agents on saga.AgentName equals agent.Name
+                where agent.DeletedAt == null && saga.RotationId == null && saga.PendingKind == null
+                let subscription = db.Subscriptions.FirstOrDefault(s => s.Id == agent.SubscriptionId)
+                where saga.OutOfSync
+                      || (saga.AppliedSubscriptionId != null && saga.AppliedSubscriptionId != agent.SubscriptionId)
+                      || (subscription != null && saga.AppliedSubscriptionId == subscription.Id && saga.AppliedKeyVersion != subscription.KeyVersion)
+                      || (subscription != null && subscription.DeletedAt != null)
+                select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion })
+            .ToListAsync(cancellationToken);
+        TrinityMetrics.AgentsOutOfSync(lagging.Count);
+        if (lagging.Count == 0)
+            return;
+
+        var writer = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
+        var pass = Guid.NewGuid();
+        foreach (var agent in lagging)
+        {
+            writer.Publish(new AgentTokenRefreshRequested
+            {
+                AgentName = agent.Name,
+                SubscriptionId = agent.SubscriptionId ?? Guid.Empty,
+                KeyVersion = agent.KeyVersion,
+                Reason = TokenRefreshReason.Reconcile,
+                CausationId = pass,
+            }, AgentIdentity.For(agent.Name));
+        }
+        await writer.SaveAndSendAsync(transaction: null, cancellationToken);
+        Logger.LogInformation("Reconciler: {Count} agents differ from the database: {Agents}", lagging.Count, string.Join(", ", lagging.Select(a => a.Name)));
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Persistence.Sagas;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Orchestrator.Configuration;
+using Trinity.Orchestrator.History;
+
+namespace Trinity.Orchestrator.Rotations;
+
+/// <summary>
+/// A rotation from start to end, in the transaction of the message that moves it: the assignment written with a
+/// new fencing token before the command is staged (decisions stick: never reverted), the history row, the
+/// deadline in the state and the lease lasting as long; at the end, the outcome, the switch event and the lease
+/// released.
+/// </summary>
+public sealed class RotationLifecycle(
+    AgentLock agentLock,
+    OutboxWriter outbox,
+    RotationHistory history,
+    TimeProvider clock,
+    IOptions<OrchestratorOptions> options,
+    ILogger<RotationLifecycle> logger) : IRotationLifecycle
+{
+    OrchestratorOptions Options => options.Value;
+
+    public async Task<NextState> StartHotReloadAsync(AgentCredentialState saga, Agent agent, Subscription target, RotationCause cause)
+    {
+        var rotation = await AssignAsync(saga, agent, target, cause, SwitchMethod.HotReload, Options.ReloadDeadline);
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.RotationWorker), new ReloadToken
+        {
+            RotationId = rotation.Id,
+            AgentName = agent.Name,
+            SubscriptionId = target.Id,
+            KeyVersion = target.KeyVersion,
+            FencingToken = agent.FencingToken,
+        }, saga.CorrelationId);
+        return NextState.Reloading;
+    }
+
+    /// <summary>A change of auth mode needs a new container (the API key variable must go, or come back): drained, never killed.</summary>
+    public async Task<NextState> StartRecreateAsync(AgentCredentialState saga, Agent agent, Subscription? target, RotationCause cause, string reason)
+    {
+        var rotation = await AssignAsync(saga, agent, target, cause, SwitchMethod.Recreate, Options.DrainTimeout + Options.RecreateBudget);
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager), new RecreateContainer
+        {
+            RotationId = rotation.Id,
+            AgentName = agent.Name,
+            Reason = reason,
+            DrainTimeout = Options.DrainTimeout,
+            FencingToken = agent.FencingToken,
+        }, saga.CorrelationId);
+        return NextState.Recreating;
+    }
+
+    public async Task CompleteAsync(AgentCredentialState saga, SwitchMethod method, string? observedFingerprint, string? detail, CancellationToken cancellationToken)
+    {
+        var rotationId = saga.RotationId!.Value;
+        await history.SucceededAsync(rotationId, method, observedFingerprint, detail, cancellationToken);
+        saga.Applied();
+        outbox.Publish(new AgentSubscriptionSwitched
+        {
+            AgentName = saga.AgentName,
+            From = saga.FromSubscriptionId,
+            To = saga.TargetSubscriptionId,
+            Trigger = saga.RotationTrigger ?? SwitchTrigger.AutoSwitch,
+            Method = method,
+            RotationId = rotationId,
+        }, saga.CorrelationId);
+        logger.LogInformation("Agent {AgentName} moved from {From} to {To} by {Method}; rotation {RotationId} succeeded",
+            saga.AgentName, saga.FromSubscriptionId, saga.TargetSubscriptionId, method, rotationId);
+        await EndAsync(saga);
+    }
+
+    public async Task FailAsync(AgentCredentialState saga, RotationFailureReason reason, string? detail, CancellationToken cancellationToken)
+    {
+        var rotationId = saga.RotationId!.Value;
+        await history.FailedAsync(rotationId, reason, detail, cancellationToken);
+        saga.OutOfSync = true;
+        logger.LogError("Rotation {RotationId} of agent {AgentName} failed ({Reason}: {Detail}); the agent is out of sync until a later rotation succeeds",
+            rotationId, saga.AgentName, reason, detail);
+        await EndAsync(saga);
+    }
+
+    /// <summary>An answer about a rotation that is no longer in flight: kept in that rotation's history, nothing else.</summary>
+    public Task RecordLateAnswerAsync(Guid rotationId, RotationFailureReason reason, string? detail, CancellationToken cancellationToken) =>
+        history.FailedAsync(rotationId, reason, detail, cancellationToken);
+
+    /// <summary>The worker fell back to a recreate: wait for it under the recreate's deadline, and extend the lease to match.</summary>
+    public async Task FollowFallbackAsync(AgentCredentialState saga, TokenReloadFellBack fellBack, CancellationToken cancellationToken)
+    {
+        var budget = fellBack.DrainTimeout + Options.RecreateBudget;
+        saga.RotationMethod = SwitchMethod.Recreate;
+        saga.DeadlineAt = clock.GetUtcNow() + budget;
+        await agentLock.ExtendAsync(saga.AgentName, saga.RotationId!.Value, budget);
+        await history.ExplainAsync(saga.RotationId!.Value, $"hot-reload fell back to a drained recreate ({fellBack.Reason})", cancellationToken);
+        logger.LogWarning("Rotation {RotationId} of agent {AgentName} fell back to a recreate ({Reason}); deadline {Deadline}",
+            saga.RotationId, saga.AgentName, fellBack.Reason, saga.DeadlineAt);
+    }
+
+    async Task EndAsync(AgentCredentialState saga)
+    {
+        await agentLock.ReleaseAsync(saga.AgentName, saga.RotationId!.Value);
+        saga.End(clock.GetUtcNow());
+    }
+
+    async Task<Rotation> AssignAsync(AgentCredentialState saga, Agent agent, Subscription? target, RotationCause cause, SwitchMethod method, TimeSpan deadline)
+    {
+        var now = clock.GetUtcNow();
+        var from = agent.SubscriptionId;
+        agent.FencingToken += 1;
+        var rotation = history.Started(cause, agent, target, method, now);
+        agent.SubscriptionId = target?.Id;
+        agent.UpdatedAt = now;
+        saga.Begin(rotation, now + deadline);
+        // The lease was taken for a hot-reload's deadline; only a longer one (a recreate) needs another round trip.
+        if (deadline != Options.ReloadDeadline)
+            await agentLock.ExtendAsync(agent.Name, rotation.Id, deadline);
+
+        logger.LogInformation("Agent {AgentName}: rotation {RotationId} ({Trigger}) from {From} to {To} by {Method}, fence {FencingToken}: {Reason}",
+            agent.Name, rotation.Id, rotation.Trigger, from, target?.Id, method, agent.FencingToken, rotation.Reason);
+        return rotation;
+    }
+}

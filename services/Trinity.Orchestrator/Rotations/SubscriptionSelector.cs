@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Orchestrator.Configuration;
+
+namespace Trinity.Orchestrator.Rotations;
+
+/// <summary>
+/// Chooses where an agent goes when its subscription fails: never the failing one; never one with a failure
+/// inside the cooldown (2 hours, or the provider's Retry-After when longer); then the fewest agents, then the
+/// name. Failure history is only ever read here, never cleared.
+/// </summary>
+public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock, IOptions<OrchestratorOptions> options)
+{
+    /// <summary>Failures older than this cannot hold a cooldown, whatever their Retry-After said.</summary>
+    static readonly TimeSpan LongestRetryAfterHonoured = TimeSpan.FromDays(7);
+
+    /// <summary>The subscription a request names, removed or not (tracked: the decision may assign it).</summary>
+    public Task<Subscription?> FindAsync(Guid subscriptionId, CancellationToken cancellationToken) =>
+        db.Subscriptions.SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken);
+
+    public async Task<Subscription?> ChooseAlternativeAsync(Guid failingSubscriptionId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var candidates = await db.Subscriptions
+            .Where(s => s.DeletedAt == null && s.Id != failingSubscriptionId)
+            .Select(s => new { Subscription = s, Agents = db.Agents.Count(a => a.SubscriptionId == s.Id && a.DeletedAt == null) })
+            .ToListAsync(cancellationToken);
+        if (candidates.Count == 0)
+            return null;
+
+        var ids = candidates.Select(c => c.Subscription.Id).ToList();
+        var horizon = now - (options.Value.Cooldown > LongestRetryAfterHonoured ? options.Value.Cooldown : LongestRetryAfterHonoured);
+        var recentFailures = await db.Failures
+            .Where(f => ids.Contains(f.SubscriptionId) && f.OccurredAt > horizon)
+            .Select(f => new { f.SubscriptionId, f.OccurredAt, f.RetryAfterSeconds })
+            .ToListAsync(cancellationToken);
+        var coolingDown = recentFailures
+            .Where(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RetryAfterSeconds, options.Value.Cooldown) > now)
+            .Select(f => f.SubscriptionId)
+            .ToHashSet();
+
+        return candidates
+            .Where(c => !coolingDown.Contains(c.Subscription.Id))
+            .OrderBy(c => c.Agents)
+            .ThenBy(c => c.Subscription.Name, StringComparer.Ordinal)
+            .Select(c => c.Subscription)
+            .FirstOrDefault();
+    }
+}
