@@ -10,7 +10,7 @@ namespace Trinity.Benchmarks;
 /// The system a scenario measures: the test fixture's own (virtual host, database, Redis prefix, keys and the
 /// real service processes), with logs at Warning so logging is not what is measured.
 /// </summary>
-public sealed partial class BenchmarkSystem : TrinityTestSystem
+public sealed class BenchmarkSystem : TrinityTestSystem
 {
     /// <summary>A fresh system for one scenario, removed afterwards whatever happens.</summary>
     public static async Task RunAsync(Func<BenchmarkSystem, Task> measure)
@@ -52,8 +52,7 @@ public sealed partial class BenchmarkSystem : TrinityTestSystem
     {
         var warmToken = Canary.NewToken();
         var warmUp = await AddSubscriptionAsync("bench-warm-up", warmToken);
-        var fleet = await FleetAgentServer.StartAsync(names.Select(n => (n, (string?)token)).Append((WarmUpAgent, warmToken)), LogDirectory,
-            (service, name, env) => Start(service, name, env));
+        var fleet = await StartFleetAsync(names.Select(n => (n, (string?)token)).Append((WarmUpAgent, warmToken)));
         await using (var db = NewDbContext())
         {
             var now = DateTimeOffset.UtcNow;

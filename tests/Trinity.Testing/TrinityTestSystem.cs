@@ -1,75 +1,88 @@
-using System.Globalization;
 using System.Security.Cryptography;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using StackExchange.Redis;
-using Trinity.Infrastructure.Persistence;
-using Trinity.Infrastructure.Persistence.Entities;
-using Trinity.Infrastructure.Secrets;
-using Trinity.Infrastructure.Persistence.Sagas;
-using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
-using Xunit;
 
 namespace Trinity.Testing;
 
 /// <summary>
-/// The real system for one test class: its own RabbitMQ virtual host, PostgreSQL database (migrated by the
-/// real migrator), Redis key prefix and encryption key, and the service processes it starts — all stopped
-/// and removed at the end. Leftovers of runs that died are removed at start.
+/// The real system for one test class: the stores of <see cref="TrinityTestStores"/>, its own RabbitMQ virtual
+/// host, the service processes it starts and the fixtures a scenario owns (the bus observer, agent servers,
+/// containers, a Redis of its own, the model-API simulator) — all stopped and removed at the end: the services
+/// first (so none acts on what is being removed), then the fixtures in reverse order of start, then the virtual
+/// host and the stores; a failure in one step never skips the next. Leftovers of runs that died are removed at start.
 /// </summary>
-public class TrinityTestSystem : IAsyncLifetime
+public class TrinityTestSystem : TrinityTestStores
 {
-    const string Prefix = "trinity-test-";
     readonly List<ServiceProcess> _processes = [];
+    readonly List<object> _owned = [];
+    BusObserver? _observer;
+    AgentContainers? _containers;
 
-    public TrinityTestSystem()
-    {
-        RunId = $"{DateTime.UtcNow:yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        Credentials = LocalCredentials.Load();
-        Management = new RabbitMqManagement(Credentials);
-        Cipher = new SecretCipher(EncryptionKey);
-        LogDirectory = RepositoryPaths.TestLogs($"{GetType().DeclaringType?.Name ?? GetType().Name}-{RunId}");
-    }
+    public TrinityTestSystem() => Management = new RabbitMqManagement(Credentials);
 
-    public string RunId { get; }
-    public LocalCredentials Credentials { get; }
     public RabbitMqManagement Management { get; }
     public string VirtualHost => Prefix + RunId;
-    public string DatabaseName => (Prefix + RunId).Replace('-', '_');
-    public string RedisKeyPrefix => $"{Prefix}{RunId}:";
-    public string EncryptionKey { get; } = SecretCipher.GenerateKey();
-    public SecretCipher Cipher { get; }
-    public string LogDirectory { get; }
 
-    public string ConnectionString => Connection(DatabaseName);
+    /// <summary>The test's own bus: what producers would publish, and what the system publishes (<see cref="StartObserverAsync"/> first).</summary>
+    public BusObserver Observer => _observer ?? throw new InvalidOperationException("The scenario has not started its observer (StartObserverAsync).");
 
-    public string RedisConfiguration => $"127.0.0.1:6379,password={Credentials.RedisPassword},abortConnect=false";
+    /// <summary>Agent containers of this run on the local Docker engine, removed at the end.</summary>
+    public AgentContainers Containers => _containers ??= Own(new AgentContainers(RunId));
 
-    public virtual async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await RemoveLeftoversAsync();
+        foreach (var vhost in (await Management.VirtualHostsAsync()).Where(v => IsStale(v, Prefix)))
+            await Management.DeleteVirtualHostAsync(vhost);
         await Management.CreateVirtualHostAsync(VirtualHost);
-        await using (var admin = new NpgsqlConnection(Connection("postgres")))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        await using var migrator = ServiceProcess.Start("Trinity.Migrator", "migrator", ServiceEnvironment(), LogDirectory);
-        await migrator.WaitForExitAsync(TimeSpan.FromSeconds(120));
-        if (migrator.ExitCode != 0)
-            throw new InvalidOperationException($"The migrator failed ({migrator.ExitCode}):\n{migrator.Tail()}");
+        await base.InitializeAsync();
     }
 
-    public virtual async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
+        var failures = new List<Exception>();
+        async Task Step(Func<Task> step)
+        {
+            try
+            {
+                await step();
+            }
+            catch (Exception ex)
+            {
+                failures.Add(ex);
+            }
+        }
+
         foreach (var process in _processes)
-            await process.DisposeAsync();
-        await Management.DeleteVirtualHostAsync(VirtualHost);
-        await DropDatabaseAsync(DatabaseName);
+            await Step(() => process.DisposeAsync().AsTask());
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            var fixture = _owned[i];
+            await Step(() => fixture is IAsyncDisposable asynchronous ? asynchronous.DisposeAsync().AsTask() : Task.Run(((IDisposable)fixture).Dispose));
+        }
+        await Step(() => Management.DeleteVirtualHostAsync(VirtualHost));
+        await Step(base.DisposeAsync);
         Management.Dispose();
+        if (failures.Count > 0)
+            throw new AggregateException("Tearing the test system down failed", failures);
+    }
+
+    /// <summary>Keeps a fixture until the test class ends: disposed in reverse order of ownership, before the services stop.</summary>
+    public T Own<T>(T fixture)
+        where T : class
+    {
+        if (fixture is not (IAsyncDisposable or IDisposable))
+            throw new ArgumentException($"{typeof(T).Name} is not disposable: there is nothing to own.", nameof(fixture));
+        _owned.Add(fixture);
+        return fixture;
+    }
+
+    /// <param name="containerManager">When given, the test also plays the container manager (see <see cref="BusObserver.StartAsync"/>).</param>
+    public async Task<BusObserver> StartObserverAsync(Func<ConsumeContext<RecreateContainer>, Task>? containerManager = null)
+    {
+        if (_observer is not null)
+            throw new InvalidOperationException("The observer is already started.");
+        return _observer = Own(await BusObserver.StartAsync(this, containerManager));
     }
 
     /// <summary>What every service of this test class is configured with; secrets travel in the environment only.</summary>
@@ -108,7 +121,7 @@ public class TrinityTestSystem : IAsyncLifetime
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["Trinity__Api__AdminKey"] = adminKey,
         }).WaitUntilStartedAsync();
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var client = Own(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
         return (process, client);
     }
@@ -122,90 +135,32 @@ public class TrinityTestSystem : IAsyncLifetime
     /// <summary>An agent server process on its own loopback port, its placement registered in the database.</summary>
     public async Task<AgentServerProcess> StartAgentServerAsync(string agentName, string? bakedToken, Guid? subscriptionId)
     {
-        var agent = AgentServerProcess.Start(agentName, bakedToken, LogDirectory);
+        var agent = Own(AgentServerProcess.Start(agentName, bakedToken, LogDirectory));
         _processes.Add(agent.Process);
         await agent.Process.WaitUntilStartedAsync();
         await RegisterAgentAsync(agentName, subscriptionId, agent.BaseUrl, agent.ControlKey);
         return agent;
     }
 
-    public TrinityDbContext NewDbContext()
-    {
-        var options = new DbContextOptionsBuilder<TrinityDbContext>();
-        PersistenceRegistration.Configure(options, ConnectionString);
-        return new TrinityDbContext(options.Options);
-    }
+    /// <summary>An agent server in a container of the agent image on its own loopback port (not registered: the scenario says how).</summary>
+    public async Task<ContainerAgent> RunContainerAgentAsync(string agentName, string? bakedToken, IReadOnlyDictionary<string, string?>? extra = null,
+        string image = AgentContainers.Image) =>
+        Own(await ContainerAgent.RunAsync(Containers, agentName, bakedToken, extra, image));
 
-    public async Task<Subscription> AddSubscriptionAsync(string name, string token)
-    {
-        await using var db = NewDbContext();
-        var now = DateTimeOffset.UtcNow;
-        var subscription = new Subscription
-        {
-            Id = Guid.NewGuid(),
-            Name = name,
-            EncryptedToken = Cipher.Encrypt(token),
-            TokenFingerprint = TokenFingerprint.Of(token),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Subscriptions.Add(subscription);
-        db.SubscriptionKeys.Add(new SubscriptionKey { SubscriptionId = subscription.Id, KeyVersion = 1, TokenFingerprint = subscription.TokenFingerprint, CreatedAt = now });
-        await db.SaveChangesAsync();
-        return subscription;
-    }
+    /// <summary>One agent server process in fleet mode serving every agent of <paramref name="fleet"/>.</summary>
+    public async Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet, IReadOnlyDictionary<string, string?>? extra = null) =>
+        Own(await FleetAgentServer.StartAsync(fleet, LogDirectory, (service, name, environment) => Start(service, name, Merged(environment, extra))));
 
-    public async Task RegisterAgentAsync(string agentName, Guid? subscriptionId, string? baseUrl, string? controlKey, string? containerId = null)
-    {
-        await using var db = NewDbContext();
-        var now = DateTimeOffset.UtcNow;
-        db.Agents.Add(new Agent
-        {
-            Name = agentName,
-            SubscriptionId = subscriptionId,
-            BaseUrl = baseUrl,
-            EncryptedControlKey = controlKey is null ? null : Cipher.Encrypt(controlKey),
-            ContainerId = containerId,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
-        await db.SaveChangesAsync();
-    }
+    public async Task<ModelApiSimulatorProcess> StartModelApiAsync(int requestsPerWindow = 1000, TimeSpan? window = null, IReadOnlyDictionary<string, string?>? extra = null) =>
+        Own(await ModelApiSimulatorProcess.StartAsync((service, name, environment) => Start(service, name, Merged(environment, extra)), requestsPerWindow, window));
 
-    public static ReportSubscriptionFailure Failure(string agentName, Guid subscriptionId, FailureKind kind = FailureKind.RateLimited, int? retryAfterSeconds = null) => new()
+    /// <summary><paramref name="environment"/> with <paramref name="extra"/> on top (a later value wins, as in <see cref="Start"/>).</summary>
+    static Dictionary<string, string?> Merged(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, string?>? extra)
     {
-        FailureId = Guid.NewGuid(),
-        AgentName = agentName,
-        SubscriptionId = subscriptionId,
-        Kind = kind,
-        Source = FailureSource.Chat,
-        StatusCode = kind == FailureKind.RateLimited ? 429 : 401,
-        RetryAfterSeconds = retryAfterSeconds,
-        OccurredAt = DateTimeOffset.UtcNow,
-    };
-
-    public async Task<Agent> AgentAsync(string agentName)
-    {
-        await using var db = NewDbContext();
-        return await db.Agents.AsNoTracking().SingleAsync(a => a.Name == agentName);
-    }
-
-    public async Task<AgentCredentialState?> SagaAsync(string agentName)
-    {
-        await using var db = NewDbContext();
-        return await db.AgentCredentialStates.AsNoTracking().SingleOrDefaultAsync(s => s.CorrelationId == AgentIdentity.For(agentName));
-    }
-
-    public async Task<List<Rotation>> RotationsAsync(string? agentName = null)
-    {
-        await using var db = NewDbContext();
-        return await db.Rotations.AsNoTracking().Where(r => agentName == null || r.AgentName == agentName).OrderBy(r => r.StartedAt).ToListAsync();
-    }
-
-    public async Task<List<FailureRecord>> FailuresAsync()
-    {
-        await using var db = NewDbContext();
-        return await db.Failures.AsNoTracking().ToListAsync();
+        var merged = new Dictionary<string, string?>(environment);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+            merged[key] = value;
+        return merged;
     }
 
     /// <summary>Every queue empty (ready, unacked, _error) and nothing waiting in the outbox, then two more seconds for anything late, then still so.</summary>
@@ -231,59 +186,5 @@ public class TrinityTestSystem : IAsyncLifetime
             return false;
         await using var db = NewDbContext();
         return !await db.OutboxMessages.AnyAsync();
-    }
-
-    public async Task<string?> LeaseOwnerAsync(string agentName)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConfiguration);
-        var value = await redis.GetDatabase().StringGetAsync(LeaseKey(agentName));
-        return value.HasValue ? value.ToString() : null;
-    }
-
-    /// <summary>Takes or renews an agent's lease as another actor would (a fleet restart, a container manager at work).</summary>
-    public async Task<bool> HoldLeaseAsync(string agentName, string owner, TimeSpan ttl)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConfiguration);
-        var db = redis.GetDatabase();
-        return await db.LockTakeAsync(LeaseKey(agentName), owner, ttl) || await db.LockExtendAsync(LeaseKey(agentName), owner, ttl);
-    }
-
-    string LeaseKey(string agentName) => $"{RedisKeyPrefix}agent-lock:{agentName}";
-
-    string Connection(string database) =>
-        $"Host=127.0.0.1;Port=5432;Database={database};Username={Credentials.PostgresUser};Password={Credentials.PostgresPassword};SSL Mode=Disable;Include Error Detail=false";
-
-    async Task DropDatabaseAsync(string database)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(Connection("postgres"));
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Virtual hosts and databases of runs that died more than an hour ago (the name carries the time).</summary>
-    async Task RemoveLeftoversAsync()
-    {
-        static bool Stale(string name, string prefix) =>
-            name.StartsWith(prefix, StringComparison.Ordinal)
-            && name.Length >= prefix.Length + 14
-            && DateTime.TryParseExact(name.AsSpan(prefix.Length, 14), "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var created)
-            && created < DateTime.UtcNow.AddHours(-1);
-
-        foreach (var vhost in (await Management.VirtualHostsAsync()).Where(v => Stale(v, Prefix)))
-            await Management.DeleteVirtualHostAsync(vhost);
-
-        var databases = new List<string>();
-        await using (var admin = new NpgsqlConnection(Connection("postgres")))
-        {
-            await admin.OpenAsync();
-            await using var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE 'trinity\\_test\\_%'", admin);
-            await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-                databases.Add(reader.GetString(0));
-        }
-        foreach (var database in databases.Where(d => Stale(d, Prefix.Replace('-', '_'))))
-            await DropDatabaseAsync(database);
     }
 }

@@ -18,9 +18,8 @@ public static class Burst
         var a = await system.AddSubscriptionAsync("bench-a", tokenA);
         await system.AddSubscriptionAsync("bench-b", tokenB);
         var names = Enumerable.Range(1, agents).Select(i => $"burst-{i:D4}").ToList();
-        var (fleet, warm) = await system.StartFleetAsync(names, tokenA, a.Id);
-        using var _ = fleet;
-        var observer = await BusObserver.StartAsync(system);
+        var (_, warm) = await system.StartFleetAsync(names, tokenA, a.Id);
+        var observer = await system.StartObserverAsync();
         await system.StartOrchestratorAsync(extra: BenchmarkSystem.Quiet);
         await system.StartRotationWorkerAsync(extra: BenchmarkSystem.Quiet);
 
@@ -82,6 +81,5 @@ public static class Burst
 
             Counted after every queue was empty plus 2 s. CPU during the burst: {CpuProfile.Describe(cpu)}.
             """);
-        await observer.DisposeAsync();
     }
 }

@@ -31,8 +31,7 @@ public static class HotReloadVersusRecreate
     {
         var tokens = new[] { Canary.NewToken(), Canary.NewToken() };
         var subscriptions = new[] { await system.AddSubscriptionAsync("bench-a", tokens[0]), await system.AddSubscriptionAsync("bench-b", tokens[1]) };
-        var modelApi = await ModelApiSimulatorProcess.StartAsync((service, name, env) => system.Start(service, name, new Dictionary<string, string?>(env) { ["Serilog__MinimumLevel__Default"] = "Warning" }), requestsPerWindow: 1_000_000);
-        await using var containers = new AgentContainers(system.RunId);
+        var modelApi = await system.StartModelApiAsync(requestsPerWindow: 1_000_000, extra: BenchmarkSystem.Quiet);
         var turnEnvironment = new Dictionary<string, string?>
         {
             ["Trinity__Agent__Turns__Command"] = "/app/fake-claude",
@@ -43,13 +42,13 @@ public static class HotReloadVersusRecreate
         var sides = new[] { new Side("hot"), new Side("legacy") };
         foreach (var side in sides)
         {
-            var agent = await ContainerAgent.RunAsync(containers, side.Name, tokens[0], turnEnvironment,
+            var agent = await system.RunContainerAgentAsync(side.Name, tokens[0], turnEnvironment,
                 side.Name == "hot" ? AgentContainers.Image : AgentContainers.LegacyImage);
             await system.RegisterAgentAsync(side.Name, subscriptions[0].Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
             side.Client = agent;
         }
 
-        var observer = await BusObserver.StartAsync(system);
+        var observer = await system.StartObserverAsync();
         var workerUrl = $"http://127.0.0.1:{FreePort.Next()}";
         var managerUrl = $"http://127.0.0.1:{FreePort.Next()}";
         await system.StartOrchestratorAsync(extra: BenchmarkSystem.Quiet);
@@ -113,8 +112,6 @@ public static class HotReloadVersusRecreate
 
             CPU during the rotations: {CpuProfile.Describe(cpu)}.
             """);
-        await observer.DisposeAsync();
-        modelApi.Dispose();
     }
 
     /// <summary>Killed: ended by a signal, or in flight in a container that was replaced.</summary>

@@ -16,8 +16,7 @@ public static class RolloverFanOut
         var shared = await system.AddSubscriptionAsync("bench-shared", oldToken);
         var names = Enumerable.Range(1, agents).Select(i => $"fleet-{i:D4}").ToList();
         var (fleet, warm) = await system.StartFleetAsync(names, oldToken, shared.Id);
-        using var _ = fleet;
-        var observer = await BusObserver.StartAsync(system);
+        var observer = await system.StartObserverAsync();
         await system.StartOrchestratorAsync(extra: BenchmarkSystem.Quiet);
         await system.StartRotationWorkerAsync(extra: BenchmarkSystem.Quiet);
         var (_, api) = await system.StartApiAsync();
@@ -59,6 +58,5 @@ public static class RolloverFanOut
 
             CPU during the fan-out: {CpuProfile.Describe(cpu)}.
             """);
-        await observer.DisposeAsync();
     }
 }

@@ -18,7 +18,6 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
         public string TokenA { get; } = Canary.NewToken();
         public string TokenB { get; } = Canary.NewToken();
         public HttpClient Api { get; private set; } = null!;
-        public AgentContainers Containers { get; private set; } = null!;
         public Guid A { get; private set; }
         public Guid B { get; private set; }
         public JsonElement Registered { get; private set; }
@@ -31,7 +30,6 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
         {
             await base.InitializeAsync();
             (_, Api) = await StartApiAsync();
-            Containers = new AgentContainers(RunId);
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync();
             await StartContainerManagerAsync(extra: new Dictionary<string, string?>
@@ -66,12 +64,6 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
         public Task<HttpResponseMessage> Send(HttpMethod method, string path, object? body = null) =>
             Api.SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) });
 
-        public override async Task DisposeAsync()
-        {
-            Api.Dispose();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
-        }
     }
 
     [Fact]

@@ -23,7 +23,6 @@ public sealed class The_subscription_api(The_subscription_api.Scenario scenario)
         public HttpClient Api { get; private set; } = null!;
         public ServiceProcess ApiProcess { get; private set; } = null!;
         public AgentServerProcess Agent { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public List<(HttpStatusCode Status, string Body)> Responses { get; } = [];
         public Shown A { get; private set; } = null!;
         public Shown B { get; private set; } = null!;
@@ -36,7 +35,7 @@ public sealed class The_subscription_api(The_subscription_api.Scenario scenario)
         {
             await base.InitializeAsync();
             (ApiProcess, Api) = await StartApiAsync();
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync();
 
@@ -80,14 +79,6 @@ public sealed class The_subscription_api(The_subscription_api.Scenario scenario)
             var result = (response.StatusCode, await response.Content.ReadAsStringAsync());
             Responses.Add(result);
             return result;
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            Agent.Dispose();
-            Api.Dispose();
-            await base.DisposeAsync();
         }
     }
 

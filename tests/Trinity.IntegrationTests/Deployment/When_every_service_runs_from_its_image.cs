@@ -24,7 +24,6 @@ public sealed class When_every_service_runs_from_its_image(When_every_service_ru
         public string TokenB { get; } = Canary.NewToken();
         public Subscription A { get; private set; } = null!;
         public Subscription B { get; private set; } = null!;
-        public AgentContainers Containers { get; private set; } = null!;
         public ContainerAgent Agent { get; private set; } = null!;
         public Dictionary<string, Docker.DotNet.Models.ContainerInspectResponse> Running { get; } = [];
         public string MigratorOutput { get; private set; } = "";
@@ -35,7 +34,6 @@ public sealed class When_every_service_runs_from_its_image(When_every_service_ru
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            Containers = new AgentContainers(RunId);
             var environment = ServiceEnvironment();
 
             var migrator = await Containers.RunServiceAsync("migrator", "trinity/migrator:latest", environment);
@@ -44,7 +42,7 @@ public sealed class When_every_service_runs_from_its_image(When_every_service_ru
 
             A = await AddSubscriptionAsync("subscription-a", TokenA);
             B = await AddSubscriptionAsync("subscription-b", TokenB);
-            Agent = await ContainerAgent.RunAsync(Containers, "alpha", TokenA);
+            Agent = await RunContainerAgentAsync("alpha", TokenA);
             await RegisterAgentAsync("alpha", A.Id, Agent.BaseUrl, Agent.ControlKey, Agent.ContainerId);
             await using var observer = await BusObserver.StartAsync(this);
 
@@ -70,12 +68,6 @@ public sealed class When_every_service_runs_from_its_image(When_every_service_ru
             Live = await Eventually.Until(Agent.LiveCredentialAsync, live => live.Fingerprint == TokenFingerprint.Of(TokenB), "the agent to run B", TimeSpan.FromSeconds(60));
             await Eventually.Until(() => observer.Received<AgentSubscriptionSwitched>().Count > 0, "the switch to be published");
             Switched = observer.Received<AgentSubscriptionSwitched>();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

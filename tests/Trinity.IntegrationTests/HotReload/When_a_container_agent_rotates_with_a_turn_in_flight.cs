@@ -22,9 +22,7 @@ public sealed class When_a_container_agent_rotates_with_a_turn_in_flight(When_a_
         public Subscription A { get; private set; } = null!;
         public Subscription B { get; private set; } = null!;
         public ContainerAgent Agent { get; private set; } = null!;
-        public AgentContainers Containers { get; private set; } = null!;
         public ModelApiSimulatorProcess ModelApi { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public string ContainerBefore { get; private set; } = "";
         public DateTimeOffset RotatedAt { get; private set; }
         public TurnView TurnBefore { get; private set; } = null!;
@@ -38,9 +36,8 @@ public sealed class When_a_container_agent_rotates_with_a_turn_in_flight(When_a_
             await base.InitializeAsync();
             A = await AddSubscriptionAsync("subscription-a", TokenA);
             B = await AddSubscriptionAsync("subscription-b", TokenB);
-            ModelApi = await ModelApiSimulatorProcess.StartAsync((service, name, env) => Start(service, name, env));
-            Containers = new AgentContainers(RunId);
-            Agent = await ContainerAgent.RunAsync(Containers, "alpha", TokenA, new Dictionary<string, string?>
+            ModelApi = await StartModelApiAsync();
+            Agent = await RunContainerAgentAsync("alpha", TokenA, new Dictionary<string, string?>
             {
                 ["Trinity__Agent__Turns__Command"] = "/app/fake-claude",
                 ["TRINITY_MODEL_API_URL"] = ModelApi.BaseUrl,
@@ -48,7 +45,7 @@ public sealed class When_a_container_agent_rotates_with_a_turn_in_flight(When_a_
             });
             await RegisterAgentAsync("alpha", A.Id, Agent.BaseUrl, Agent.ControlKey);
             ContainerBefore = Agent.ContainerId;
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync();
 
@@ -74,15 +71,6 @@ public sealed class When_a_container_agent_rotates_with_a_turn_in_flight(When_a_
             Requests = await ModelApi.RequestsAsync();
             ContainerLogs = await Agent.LogsAsync();
             CommandLines = LeakScan.ProcessCommandLines();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            Agent.Dispose();
-            ModelApi.Dispose();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

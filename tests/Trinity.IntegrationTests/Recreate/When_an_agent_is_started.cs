@@ -14,8 +14,6 @@ public sealed class When_an_agent_is_started(When_an_agent_is_started.Scenario s
     public sealed class Scenario : TrinityTestSystem
     {
         public string TokenB { get; } = Canary.NewToken();
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public string StoppedContainer { get; private set; } = "";
         public Dictionary<string, LiveCredential> Live { get; } = [];
 
@@ -25,13 +23,12 @@ public sealed class When_an_agent_is_started(When_an_agent_is_started.Scenario s
             var tokenA = Canary.NewToken();
             await AddSubscriptionAsync("subscription-a", tokenA);
             var b = await AddSubscriptionAsync("subscription-b", TokenB);
-            Containers = new AgentContainers(RunId);
-            var returning = await ContainerAgent.RunAsync(Containers, "returning", tokenA);
+            var returning = await RunContainerAgentAsync("returning", tokenA);
             await Containers.StopAsync(returning.ContainerId);
             StoppedContainer = returning.ContainerId;
             await RegisterAgentAsync("returning", b.Id, returning.BaseUrl, returning.ControlKey, returning.ContainerId);
             await RegisterAgentAsync("newcomer", b.Id, $"http://127.0.0.1:{FreePort.Next()}", controlKey: null);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartContainerManagerAsync(extra: new Dictionary<string, string?>
             {
                 ["Trinity__ContainerManager__ContainerNamePrefix"] = $"trinity-test-{RunId}-",
@@ -48,13 +45,6 @@ public sealed class When_an_agent_is_started(When_an_agent_is_started.Scenario s
                 using var client = new AgentClient(name, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
                 Live[name] = await client.LiveCredentialAsync();
             }
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

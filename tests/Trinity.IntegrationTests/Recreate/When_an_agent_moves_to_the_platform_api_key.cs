@@ -17,8 +17,6 @@ public sealed class When_an_agent_moves_to_the_platform_api_key(When_an_agent_mo
     public sealed class Scenario : TrinityTestSystem
     {
         public const string PlatformKey = "sk-ant-api03-platform-key-for-tests-0123456789";
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public IList<string> EnvironmentAfter { get; private set; } = [];
         public string ContainerAfterFirst { get; private set; } = "";
         public string ContainerAfterDuplicate { get; private set; } = "";
@@ -28,12 +26,11 @@ public sealed class When_an_agent_moves_to_the_platform_api_key(When_an_agent_mo
             await base.InitializeAsync();
             var tokenA = Canary.NewToken();
             var a = await AddSubscriptionAsync("subscription-a", tokenA);
-            Containers = new AgentContainers(RunId);
-            var agent = await ContainerAgent.RunAsync(Containers, "keyed", tokenA);
+            var agent = await RunContainerAgentAsync("keyed", tokenA);
             await RegisterAgentAsync("keyed", a.Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
             await using (var db = NewDbContext())
                 await db.Agents.Where(x => x.Name == "keyed").ExecuteUpdateAsync(x => x.SetProperty(p => p.UseApiKey, true));
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartContainerManagerAsync(extra: new Dictionary<string, string?> { ["Trinity__ContainerManager__PlatformApiKey"] = PlatformKey });
 
@@ -52,13 +49,6 @@ public sealed class When_an_agent_moves_to_the_platform_api_key(When_an_agent_mo
             await Eventually.Until(() => Observer.Received<ContainerRecreated>().Count == 2, "the duplicate to be answered", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
             ContainerAfterDuplicate = (await Containers.ByNameAsync("keyed")).ID;
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

@@ -18,8 +18,6 @@ public sealed class When_creating_the_new_container_fails(When_creating_the_new_
     public sealed class Scenario : TrinityTestSystem
     {
         public string Token { get; } = Canary.NewToken();
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public ContainerAgent Agent { get; private set; } = null!;
         public string Tag => $"doomed-{RunId}";
 
@@ -27,25 +25,17 @@ public sealed class When_creating_the_new_container_fails(When_creating_the_new_
         {
             await base.InitializeAsync();
             var a = await AddSubscriptionAsync("subscription-a", Token);
-            Containers = new AgentContainers(RunId);
             await Containers.Docker.Images.TagImageAsync(AgentContainers.Image, new ImageTagParameters { RepositoryName = "trinity/agent", Tag = Tag });
-            Agent = await ContainerAgent.RunAsync(Containers, "fragile", Token, image: $"trinity/agent:{Tag}");
+            Agent = await RunContainerAgentAsync("fragile", Token, image: $"trinity/agent:{Tag}");
             await Containers.Docker.Images.DeleteImageAsync($"trinity/agent:{Tag}", new ImageDeleteParameters { Force = true });
             await RegisterAgentAsync("fragile", a.Id, Agent.BaseUrl, Agent.ControlKey, Agent.ContainerId);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartContainerManagerAsync();
 
             await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = "fragile", SubscriptionId = null, RequestedBy = "operator" });
             await Eventually.Until(() => Observer.Received<TokenRotationFailed>().Count == 1, "the recreate to fail", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

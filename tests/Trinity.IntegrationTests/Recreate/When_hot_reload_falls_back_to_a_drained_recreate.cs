@@ -22,8 +22,6 @@ public sealed class When_hot_reload_falls_back_to_a_drained_recreate(When_hot_re
         public string TokenB { get; } = Canary.NewToken();
         public Subscription A { get; private set; } = null!;
         public Subscription B { get; private set; } = null!;
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public Dictionary<string, ContainerAgent> Before { get; } = [];
         public Dictionary<string, Docker.DotNet.Models.ContainerInspectResponse> After { get; } = [];
         public TurnView? LastSeenLegacyTurn { get; private set; }
@@ -35,11 +33,10 @@ public sealed class When_hot_reload_falls_back_to_a_drained_recreate(When_hot_re
             await base.InitializeAsync();
             A = await AddSubscriptionAsync("subscription-a", TokenA);
             B = await AddSubscriptionAsync("subscription-b", TokenB);
-            var modelApi = await ModelApiSimulatorProcess.StartAsync((service, name, env) => Start(service, name, env));
-            Containers = new AgentContainers(RunId);
+            var modelApi = await StartModelApiAsync();
             foreach (var name in new[] { "legacy", "slow" })
             {
-                var agent = await ContainerAgent.RunAsync(Containers, name, TokenA, new Dictionary<string, string?>
+                var agent = await RunContainerAgentAsync(name, TokenA, new Dictionary<string, string?>
                 {
                     ["ANTHROPIC_API_KEY"] = StaleApiKey,
                     ["Trinity__Agent__Turns__Command"] = "/app/fake-claude",
@@ -49,7 +46,7 @@ public sealed class When_hot_reload_falls_back_to_a_drained_recreate(When_hot_re
                 Before[name] = agent;
             }
             await Containers.PutFileAsync(Before["legacy"].ContainerId, "/home/developer", "notes.txt", "work in progress");
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync(extra: new Dictionary<string, string?> { ["Trinity__RotationWorker__DrainTimeout"] = "00:00:06" });
             await StartContainerManagerAsync();
@@ -80,13 +77,6 @@ public sealed class When_hot_reload_falls_back_to_a_drained_recreate(When_hot_re
             using var newClient = new AgentClient("legacy", placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
             LiveAfter = await newClient.LiveCredentialAsync();
             WorkspaceFileAfter = await Containers.ReadFileAsync(After["legacy"].ID, "/home/developer/notes.txt");
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

@@ -19,8 +19,6 @@ public sealed class When_the_agent_hangs(When_the_agent_hangs.Scenario scenario)
         public string TokenA { get; } = Canary.NewToken();
         public string TokenB { get; } = Canary.NewToken();
         public Subscription B { get; private set; } = null!;
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public ContainerAgent Thawing { get; private set; } = null!;
         public string ThawingContainer { get; private set; } = "";
 
@@ -29,16 +27,15 @@ public sealed class When_the_agent_hangs(When_the_agent_hangs.Scenario scenario)
             await base.InitializeAsync();
             var a = await AddSubscriptionAsync("subscription-a", TokenA);
             B = await AddSubscriptionAsync("subscription-b", TokenB);
-            Containers = new AgentContainers(RunId);
-            var frozen = await ContainerAgent.RunAsync(Containers, "frozen", TokenA);
-            Thawing = await ContainerAgent.RunAsync(Containers, "thawing", TokenA);
+            var frozen = await RunContainerAgentAsync("frozen", TokenA);
+            Thawing = await RunContainerAgentAsync("thawing", TokenA);
             ThawingContainer = Thawing.ContainerId;
             foreach (var agent in new[] { frozen, Thawing })
             {
                 await RegisterAgentAsync(agent.AgentName, a.Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
                 await Containers.Docker.Containers.PauseContainerAsync(agent.ContainerId);
             }
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReloadDeadline"] = "00:01:00" });
             await StartContainerManagerAsync(extra: new Dictionary<string, string?> { ["Trinity__ContainerManager__AgentCallTimeout"] = "00:00:02" });
 
@@ -59,14 +56,6 @@ public sealed class When_the_agent_hangs(When_the_agent_hangs.Scenario scenario)
             await Observer.Publish(Failure("frozen", a.Id));
             await Eventually.Until(() => Observer.Received<AgentSubscriptionSwitched>().Count == 2, "both agents to be switched", TimeSpan.FromSeconds(90));
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            Thawing.Dispose();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

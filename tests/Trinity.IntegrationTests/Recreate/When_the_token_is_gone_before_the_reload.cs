@@ -16,8 +16,6 @@ public sealed class When_the_token_is_gone_before_the_reload(When_the_token_is_g
     public sealed class Scenario : TrinityTestSystem
     {
         public string TokenB { get; } = Canary.NewToken();
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public IList<string> EnvironmentAfter { get; private set; } = [];
 
         public override async Task InitializeAsync()
@@ -26,10 +24,9 @@ public sealed class When_the_token_is_gone_before_the_reload(When_the_token_is_g
             var tokenA = Canary.NewToken();
             var a = await AddSubscriptionAsync("subscription-a", tokenA);
             var b = await AddSubscriptionAsync("subscription-b", TokenB);
-            Containers = new AgentContainers(RunId);
-            var agent = await ContainerAgent.RunAsync(Containers, "orphan", tokenA);
+            var agent = await RunContainerAgentAsync("orphan", tokenA);
             await RegisterAgentAsync("orphan", a.Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartContainerManagerAsync();
 
@@ -42,13 +39,6 @@ public sealed class When_the_token_is_gone_before_the_reload(When_the_token_is_g
             await Eventually.Until(() => Observer.Received<AgentSubscriptionSwitched>().Count == 1, "the fallback recreate to finish", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
             EnvironmentAfter = (await Containers.ByNameAsync("orphan")).Config.Env;
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

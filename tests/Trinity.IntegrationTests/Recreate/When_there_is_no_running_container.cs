@@ -14,21 +14,18 @@ public sealed class When_there_is_no_running_container(When_there_is_no_running_
 {
     public sealed class Scenario : TrinityTestSystem
     {
-        public AgentContainers Containers { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public string StoppedContainer { get; private set; } = "";
 
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
             var a = await AddSubscriptionAsync("subscription-a", Canary.NewToken());
-            Containers = new AgentContainers(RunId);
-            var idle = await ContainerAgent.RunAsync(Containers, "idle", Canary.NewToken());
+            var idle = await RunContainerAgentAsync("idle", Canary.NewToken());
             await Containers.StopAsync(idle.ContainerId);
             StoppedContainer = idle.ContainerId;
             await RegisterAgentAsync("idle", a.Id, idle.BaseUrl, idle.ControlKey, idle.ContainerId);
             await RegisterAgentAsync("ghost", a.Id, "http://127.0.0.1:9", Canary.NewToken());
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartContainerManagerAsync();
 
@@ -36,13 +33,6 @@ public sealed class When_there_is_no_running_container(When_there_is_no_running_
                 await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = agent, SubscriptionId = null, RequestedBy = "operator" });
             await Eventually.Until(() => Observer.Received<AgentSubscriptionSwitched>().Count == 2, "both switches");
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await Containers.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

@@ -17,7 +17,6 @@ public abstract class BurstOnOneAgent(int subscriptions, int orchestrators, int 
     public List<(Subscription Subscription, string Token)> Subscriptions { get; } = [];
     public Subscription A => Subscriptions[0].Subscription;
     public AgentServerProcess AgentServer { get; private set; } = null!;
-    public BusObserver Observer { get; private set; } = null!;
 
     public List<Rotation> Switches { get; private set; } = [];
     public IReadOnlyList<AgentSubscriptionSwitched> Published { get; private set; } = [];
@@ -32,7 +31,7 @@ public abstract class BurstOnOneAgent(int subscriptions, int orchestrators, int 
             Subscriptions.Add((await AddSubscriptionAsync($"subscription-{(char)('a' + i)}", token), token));
         }
         AgentServer = await StartAgentServerAsync(Agent, Subscriptions[0].Token, A.Id);
-        Observer = await BusObserver.StartAsync(this);
+        await StartObserverAsync();
         await StartRotationWorkerAsync();
 
         // Declare the topology, then stop: the burst waits in the queue until every Orchestrator is back.
@@ -62,10 +61,4 @@ public abstract class BurstOnOneAgent(int subscriptions, int orchestrators, int 
         ReloadsReceived = (await AgentServer.LiveCredentialAsync()).Reloads;
     }
 
-    public override async Task DisposeAsync()
-    {
-        await Observer.DisposeAsync();
-        AgentServer.Dispose();
-        await base.DisposeAsync();
-    }
 }

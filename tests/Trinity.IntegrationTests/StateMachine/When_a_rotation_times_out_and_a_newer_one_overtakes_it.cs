@@ -20,7 +20,6 @@ public sealed class When_a_rotation_times_out_and_a_newer_one_overtakes_it(When_
         public (Subscription A, Subscription B, Subscription C) Subs { get; private set; }
         public string TokenC { get; } = Canary.NewToken();
         public AgentServerProcess AgentServer { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public Rotation First { get; private set; } = null!;
         public AgentCredentialState SagaAfterTimeout { get; private set; } = null!;
         public string? LeaseOwnerAfterTimeout { get; private set; }
@@ -32,7 +31,7 @@ public sealed class When_a_rotation_times_out_and_a_newer_one_overtakes_it(When_
             Subs = (await AddSubscriptionAsync("subscription-a", tokenA), await AddSubscriptionAsync("subscription-b", Canary.NewToken()),
                 await AddSubscriptionAsync("subscription-c", TokenC));
             AgentServer = await StartAgentServerAsync(Agent, tokenA, Subs.A.Id);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReloadDeadline"] = "00:00:08" });
 
             await Observer.Publish(Failure(Agent, Subs.A.Id));
@@ -47,13 +46,6 @@ public sealed class When_a_rotation_times_out_and_a_newer_one_overtakes_it(When_
             await Eventually.Until(AgentServer.LiveCredentialAsync, live => live.Fingerprint == TokenFingerprint.Of(TokenC), "the agent to run C");
             await WaitUntilQuietAsync();
             First = (await RotationsAsync(Agent))[0];
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            AgentServer.Dispose();
-            await base.DisposeAsync();
         }
     }
 

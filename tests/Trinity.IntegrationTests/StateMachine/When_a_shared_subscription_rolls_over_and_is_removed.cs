@@ -24,7 +24,6 @@ public sealed class When_a_shared_subscription_rolls_over_and_is_removed(When_a_
         public Subscription A { get; private set; } = null!;
         public Subscription B { get; private set; } = null!;
         public FleetAgentServer Fleet { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public Dictionary<string, string?> AfterRollover { get; } = [];
         public Dictionary<string, Guid?> AssignedAfterRemoval { get; } = [];
         public Dictionary<string, string?> AfterRemoval { get; } = [];
@@ -34,11 +33,10 @@ public sealed class When_a_shared_subscription_rolls_over_and_is_removed(When_a_
             await base.InitializeAsync();
             A = await AddSubscriptionAsync("subscription-a", TokenA1);
             B = await AddSubscriptionAsync("subscription-b", TokenB);
-            Fleet = await FleetAgentServer.StartAsync(Enumerable.Range(0, Count).Select(i => ($"f{i:00}", (string?)TokenA1)), LogDirectory,
-                (service, name, env) => Start(service, name, env));
+            Fleet = await StartFleetAsync(Enumerable.Range(0, Count).Select(i => ($"f{i:00}", (string?)TokenA1)));
             foreach (var agent in Fleet.Agents)
                 await RegisterAgentAsync(agent.AgentName, A.Id, agent.BaseUrl, agent.AgentName == Broken ? "wrong-key-0123456789abcdef" : agent.ControlKey);
-            Observer = await BusObserver.StartAsync(this, containerManager: context => context.Publish(new ContainerRecreateSkipped
+            await StartObserverAsync(containerManager: context => context.Publish(new ContainerRecreateSkipped
             {
                 RotationId = context.Message.RotationId,
                 AgentName = context.Message.AgentName,
@@ -80,13 +78,6 @@ public sealed class When_a_shared_subscription_rolls_over_and_is_removed(When_a_
             await using (var db = NewDbContext())
                 await db.Subscriptions.Where(s => s.Id == subscription.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.DeletedAt, DateTimeOffset.UtcNow));
             await Observer.Publish(new SubscriptionRemoved { SubscriptionId = subscription.Id });
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            Fleet.Dispose();
-            await base.DisposeAsync();
         }
     }
 

@@ -18,7 +18,6 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
         public const string Agent = "alpha";
         static readonly TimeSpan FirstDeadline = TimeSpan.FromSeconds(6);
         public Subscription A { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public DateTimeOffset CommandAt { get; private set; }
         public DateTimeOffset AnsweredAt { get; private set; }
 
@@ -27,7 +26,7 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
             await base.InitializeAsync();
             A = await AddSubscriptionAsync("subscription-a", Canary.NewToken());
             await RegisterAgentAsync(Agent, A.Id, "http://127.0.0.1:9", controlKey: null);
-            Observer = await BusObserver.StartAsync(this, containerManager: async context =>
+            await StartObserverAsync(containerManager: async context =>
             {
                 CommandAt = DateTimeOffset.UtcNow;
                 // A long drain: renew the lease (as ContainerManager does) well past the first deadline.
@@ -57,12 +56,6 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
             await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = null, RequestedBy = "operator" });
             await Eventually.Until(() => Observer.Received<AgentSubscriptionSwitched>().Count == 1, "the switch to complete", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

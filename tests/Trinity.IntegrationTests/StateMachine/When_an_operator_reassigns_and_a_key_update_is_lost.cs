@@ -20,7 +20,6 @@ public sealed class When_an_operator_reassigns_and_a_key_update_is_lost(When_an_
         public string TokenB2 { get; } = Canary.NewToken();
         public Subscription B { get; private set; } = null!;
         public AgentServerProcess AgentServer { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public string ContainerBefore { get; private set; } = "";
 
         public override async Task InitializeAsync()
@@ -30,7 +29,7 @@ public sealed class When_an_operator_reassigns_and_a_key_update_is_lost(When_an_
             var a = await AddSubscriptionAsync("subscription-a", tokenA);
             B = await AddSubscriptionAsync("subscription-b", TokenB1);
             AgentServer = await StartAgentServerAsync(Agent, tokenA, a.Id);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReconcileInterval"] = "00:00:01" });
             await StartRotationWorkerAsync();
 
@@ -48,13 +47,6 @@ public sealed class When_an_operator_reassigns_and_a_key_update_is_lost(When_an_
             }
             await Eventually.Until(AgentServer.LiveCredentialAsync, live => live.Fingerprint == TokenFingerprint.Of(TokenB2), "the reconciler to bring the agent to B's new key");
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            AgentServer.Dispose();
-            await base.DisposeAsync();
         }
     }
 

@@ -14,7 +14,6 @@ public sealed class When_another_actor_holds_the_agent_lease(When_another_actor_
         public const string Agent = "alpha";
         public string TokenB { get; } = Canary.NewToken();
         public AgentServerProcess AgentServer { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public int RotationsWhileHeld { get; private set; } = -1;
         public DateTimeOffset HeldUntil { get; private set; }
         public DateTimeOffset SwitchedAt { get; private set; }
@@ -26,7 +25,7 @@ public sealed class When_another_actor_holds_the_agent_lease(When_another_actor_
             var a = await AddSubscriptionAsync("subscription-a", tokenA);
             await AddSubscriptionAsync("subscription-b", TokenB);
             AgentServer = await StartAgentServerAsync(Agent, tokenA, a.Id);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync();
 
@@ -40,13 +39,6 @@ public sealed class When_another_actor_holds_the_agent_lease(When_another_actor_
             await Eventually.Until(AgentServer.LiveCredentialAsync, live => live.Fingerprint == TokenFingerprint.Of(TokenB), "the rotation once the lease is free");
             SwitchedAt = DateTimeOffset.UtcNow;
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            AgentServer.Dispose();
-            await base.DisposeAsync();
         }
     }
 

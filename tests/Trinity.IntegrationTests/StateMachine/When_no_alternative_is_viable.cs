@@ -14,7 +14,6 @@ public sealed class When_no_alternative_is_viable(When_no_alternative_is_viable.
         public Subscription A { get; private set; } = null!;
         public Subscription B { get; private set; } = null!;
         public AgentServerProcess AgentServer { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
 
         public override async Task InitializeAsync()
         {
@@ -23,7 +22,7 @@ public sealed class When_no_alternative_is_viable(When_no_alternative_is_viable.
             B = await AddSubscriptionAsync("subscription-b", Canary.NewToken());
             AgentServer = await StartAgentServerAsync("alpha", TokenA, A.Id);
             await RegisterAgentAsync("beta", B.Id, baseUrl: null, controlKey: null);
-            Observer = await BusObserver.StartAsync(this);
+            await StartObserverAsync();
             await StartOrchestratorAsync();
             await StartRotationWorkerAsync();
 
@@ -32,13 +31,6 @@ public sealed class When_no_alternative_is_viable(When_no_alternative_is_viable.
             await Observer.Publish(Failure("alpha", A.Id));
             await Eventually.Until(() => Observer.Received<AgentSubscriptionsExhausted>().Count == 1, "exhaustion to be published");
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            AgentServer.Dispose();
-            await base.DisposeAsync();
         }
     }
 

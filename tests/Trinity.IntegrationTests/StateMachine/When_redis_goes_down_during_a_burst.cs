@@ -21,7 +21,6 @@ public sealed class When_redis_goes_down_during_a_burst(When_redis_goes_down_dur
         public Subscription A { get; private set; } = null!;
         public Subscription B { get; private set; } = null!;
         public AgentServerProcess AgentServer { get; private set; } = null!;
-        public BusObserver Observer { get; private set; } = null!;
         public RedisProcess Redis { get; private set; } = null!;
         public int RotationsWhileDown { get; private set; } = -1;
         public string? FingerprintWhileDown { get; private set; }
@@ -34,8 +33,8 @@ public sealed class When_redis_goes_down_during_a_burst(When_redis_goes_down_dur
             A = await AddSubscriptionAsync("subscription-a", TokenA);
             B = await AddSubscriptionAsync("subscription-b", TokenB);
             AgentServer = await StartAgentServerAsync(Agent, TokenA, A.Id);
-            Observer = await BusObserver.StartAsync(this);
-            Redis = await RedisProcess.StartAsync(LogDirectory);
+            await StartObserverAsync();
+            Redis = Own(await RedisProcess.StartAsync(LogDirectory));
             await StartOrchestratorAsync(extra: new Dictionary<string, string?>
             {
                 ["Trinity__Redis__Endpoint"] = Redis.Endpoint,
@@ -63,14 +62,6 @@ public sealed class When_redis_goes_down_during_a_burst(When_redis_goes_down_dur
             await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = A.Id, RequestedBy = "operator" });
             await Eventually.Until(AgentServer.LiveCredentialAsync, live => live.Fingerprint == TokenFingerprint.Of(TokenA), "a later rotation back to A");
             await WaitUntilQuietAsync();
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await Observer.DisposeAsync();
-            AgentServer.Dispose();
-            await Redis.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 

@@ -19,7 +19,6 @@ public abstract class TwoSubscriptionsOneAgent : TrinityTestSystem
     public Subscription A { get; private set; } = null!;
     public Subscription B { get; private set; } = null!;
     public AgentServerProcess AgentServer { get; private set; } = null!;
-    public BusObserver Observer { get; private set; } = null!;
 
     public override async Task InitializeAsync()
     {
@@ -27,14 +26,7 @@ public abstract class TwoSubscriptionsOneAgent : TrinityTestSystem
         A = await AddSubscriptionAsync("subscription-a", TokenA);
         B = await AddSubscriptionAsync("subscription-b", TokenB);
         AgentServer = await StartAgentServerAsync(Agent, TokenA, A.Id);
-        Observer = await BusObserver.StartAsync(this);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await Observer.DisposeAsync();
-        AgentServer.Dispose();
-        await base.DisposeAsync();
+        await StartObserverAsync();
     }
 
     public Task ReportRateLimitOnAAsync() => Observer.Publish(Failure(Agent, A.Id) with { ErrorMessage = "429 rate_limit_error" });
