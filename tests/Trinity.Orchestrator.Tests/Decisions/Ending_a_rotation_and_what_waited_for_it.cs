@@ -1,0 +1,184 @@
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Persistence.Sagas;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Orchestrator.Rotations;
+
+namespace Trinity.Orchestrator.Tests.Decisions;
+
+/// <summary>Design §4 rules 6, 7 and 10 (docs/design.md): reassignments, refreshes, the end of a rotation and the request that waited for it.</summary>
+public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores stores) : DecisionSpecs(stores), IClassFixture<OrchestratorStores>
+{
+    [Fact]
+    public Task A_reassignment_between_subscriptions_is_a_hot_reload() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var b = await d.SubscriptionAsync("b");
+        var saga = await d.AgentAsync(on: a);
+
+        var next = await d.Decisions.OnReassignmentAsync(saga, Reassign(saga, to: b), default);
+
+        Assert.Equal(NextState.Reloading, next);
+        Assert.Equal((SwitchTrigger.Manual, SwitchMethod.HotReload), (d.Rotation(saga)!.Trigger, d.Rotation(saga)!.Method));
+        Assert.Equal(b.Id, Assert.Single(d.Staged<ReloadToken>()).Message.SubscriptionId);
+    });
+
+    [Fact]
+    public Task Leaving_subscription_mode_is_a_drained_recreate_whose_lease_lasts_as_long_as_its_deadline() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var saga = await d.AgentAsync(on: a);
+
+        var next = await d.Decisions.OnReassignmentAsync(saga, Reassign(saga, to: null), default);
+
+        Assert.Equal(NextState.Recreating, next);
+        Assert.Null(d.Agent(saga).SubscriptionId);
+        var (recreate, destination) = Assert.Single(d.Staged<RecreateContainer>());
+        Assert.Equal((1L, TimeSpan.FromMinutes(2)), (recreate.FencingToken, recreate.DrainTimeout));
+        Assert.Equal("queue:trinity.container-manager", destination);
+        Assert.Empty(d.Staged<ReloadToken>());
+        // Drain (2 min) + recreate budget (60 s): the lease was extended from the hot-reload's 60 s.
+        Assert.InRange((await d.LeaseTimeToLiveAsync(saga))!.Value, TimeSpan.FromSeconds(170), TimeSpan.FromSeconds(180));
+    });
+
+    [Fact]
+    public Task A_reassignment_to_a_removed_subscription_is_refused_and_recorded() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var removed = await d.SubscriptionAsync("removed");
+        removed.DeletedAt = DateTimeOffset.UtcNow;
+        await d.Db.SaveChangesAsync();
+        var saga = await d.AgentAsync(on: a);
+
+        Assert.Equal(NextState.Idle, await d.Decisions.OnReassignmentAsync(saga, Reassign(saga, to: removed), default));
+
+        var rotation = d.Rotation(saga)!;
+        Assert.Equal(RotationOutcome.Failed, rotation.Outcome);
+        Assert.StartsWith("refused: subscription", rotation.OutcomeDetail, StringComparison.Ordinal);
+        Assert.Equal(a.Id, d.Agent(saga).SubscriptionId);
+    });
+
+    [Fact]
+    public Task A_rollover_hot_reloads_the_new_key_unless_the_agent_already_runs_it() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a", keyVersion: 2);
+        var behind = await d.AgentAsync(on: a);
+        behind.AppliedKeyVersion = 1;
+        var current = await d.AgentAsync(on: a);
+
+        Assert.Equal(NextState.Reloading, await d.Decisions.OnRefreshAsync(behind, Rollover(behind, a), default));
+        Assert.Equal(NextState.Idle, await d.Decisions.OnRefreshAsync(current, Rollover(current, a), default));
+
+        var reload = Assert.Single(d.Staged<ReloadToken>()).Message;
+        Assert.Equal((behind.AgentName, 2), (reload.AgentName, reload.KeyVersion));
+        Assert.Null(await d.LeaseOwnerAsync(current));
+    });
+
+    [Fact]
+    public Task A_removal_with_no_alternative_leaves_subscription_mode_and_publishes_exhaustion() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var saga = await d.AgentAsync(on: a);
+        a.DeletedAt = DateTimeOffset.UtcNow;
+        await d.Db.SaveChangesAsync();
+
+        var next = await d.Decisions.OnRefreshAsync(saga, new AgentTokenRefreshRequested
+        {
+            AgentName = saga.AgentName, SubscriptionId = a.Id, KeyVersion = 0, Reason = TokenRefreshReason.Removal, CausationId = Guid.NewGuid(),
+        }, default);
+
+        Assert.Equal(NextState.Recreating, next);
+        Assert.Null(d.Agent(saga).SubscriptionId);
+        Assert.Single(d.Staged<RecreateContainer>());
+        Assert.Equal(a.Id, Assert.Single(d.Staged<AgentSubscriptionsExhausted>()).Message.FailedSubscriptionId);
+        Assert.EndsWith("; no alternative: leaving subscription mode", d.Rotation(saga)!.Reason, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task A_completed_rotation_is_recorded_switched_and_released_and_the_reassignment_that_waited_starts_next() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var b = await d.SubscriptionAsync("b");
+        var c = await d.SubscriptionAsync("c");
+        var saga = await d.AgentAsync(on: a);
+        await d.Decisions.OnFailureAsync(saga, Decision.Failure(saga, about: a), default);
+        var first = saga.RotationId!.Value;
+        var waiting = Reassign(saga, to: c);
+        saga.Defer(PendingRequestKind.Reassignment, waiting.RequestId, c.Id);
+
+        await d.Lifecycle.CompleteAsync(saga, SwitchMethod.HotReload, b.TokenFingerprint, null, default);
+        Assert.Equal((b.Id, false, (Guid?)null), (saga.AppliedSubscriptionId, saga.OutOfSync, saga.RotationId));
+        Assert.Null(await d.LeaseOwnerAsync(saga));
+        var switched = Assert.Single(d.Staged<AgentSubscriptionSwitched>()).Message;
+        Assert.Equal((a.Id, b.Id, SwitchMethod.HotReload, first), (switched.From, switched.To, switched.Method, switched.RotationId));
+        Assert.Equal(RotationOutcome.Succeeded, d.Db.Rotations.Local.Single(r => r.Id == first).Outcome);
+
+        Assert.Equal(NextState.Reloading, await d.Decisions.ApplyPendingAsync(saga, default));
+        Assert.Null(saga.PendingKind);
+        Assert.Equal((c.Id, 2L), (d.Agent(saga).SubscriptionId, d.Agent(saga).FencingToken));
+        Assert.Equal(SwitchTrigger.Manual, saga.RotationTrigger);
+    });
+
+    [Fact]
+    public Task A_failed_rotation_leaves_the_assignment_and_the_agent_visibly_out_of_sync() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var b = await d.SubscriptionAsync("b");
+        var saga = await d.AgentAsync(on: a);
+        await d.Decisions.OnFailureAsync(saga, Decision.Failure(saga, about: a), default);
+        var rotation = saga.RotationId!.Value;
+
+        await d.Lifecycle.FailAsync(saga, RotationFailureReason.Rejected, "the agent answered 401", default);
+
+        Assert.True(saga.OutOfSync);
+        Assert.Equal(a.Id, saga.AppliedSubscriptionId);
+        Assert.Equal(b.Id, d.Agent(saga).SubscriptionId);
+        var recorded = d.Db.Rotations.Local.Single(r => r.Id == rotation);
+        Assert.Equal((RotationOutcome.Failed, "Rejected: the agent answered 401"), (recorded.Outcome, recorded.OutcomeDetail));
+        Assert.Empty(d.Staged<AgentSubscriptionSwitched>());
+        Assert.Equal(NextState.Idle, await d.Decisions.ApplyPendingAsync(saga, default));
+    });
+
+    [Fact]
+    public Task A_fallback_to_a_recreate_waits_under_the_recreate_deadline_with_the_lease_extended_to_match() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        await d.SubscriptionAsync("b");
+        var saga = await d.AgentAsync(on: a);
+        await d.Decisions.OnFailureAsync(saga, Decision.Failure(saga, about: a), default);
+        var reloadDeadline = saga.DeadlineAt!.Value;
+
+        await d.Lifecycle.FollowFallbackAsync(saga, new TokenReloadFellBack
+        {
+            RotationId = saga.RotationId!.Value, AgentName = saga.AgentName, Reason = FallbackReason.EndpointMissing, DrainTimeout = TimeSpan.FromMinutes(5),
+        }, default);
+
+        Assert.Equal(SwitchMethod.Recreate, saga.RotationMethod);
+        Assert.True(saga.DeadlineAt > reloadDeadline.AddMinutes(5), $"deadline {saga.DeadlineAt} after a 5 min drain");
+        Assert.InRange((await d.LeaseTimeToLiveAsync(saga))!.Value, TimeSpan.FromSeconds(350), TimeSpan.FromSeconds(360));
+        Assert.EndsWith("; hot-reload fell back to a drained recreate (EndpointMissing)", d.Rotation(saga)!.Reason, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public void A_reassignment_waiting_is_never_displaced_by_a_refresh_or_a_failure_and_a_later_one_replaces_it()
+    {
+        var saga = new AgentCredentialState();
+        var (first, later) = (Guid.NewGuid(), Guid.NewGuid());
+        saga.Defer(PendingRequestKind.Failure, Guid.NewGuid(), Guid.NewGuid());
+        saga.Defer(PendingRequestKind.Reassignment, first, Guid.NewGuid());
+        saga.Defer(PendingRequestKind.Refresh, Guid.NewGuid(), Guid.NewGuid(), TokenRefreshReason.Rollover);
+        saga.Defer(PendingRequestKind.Failure, Guid.NewGuid(), Guid.NewGuid());
+        Assert.Equal((PendingRequestKind.Reassignment, first), (saga.PendingKind, saga.PendingId));
+
+        saga.Defer(PendingRequestKind.Reassignment, later, null);
+        Assert.Equal(new PendingRequest(PendingRequestKind.Reassignment, later, null, null), saga.TakePending());
+        Assert.Null(saga.TakePending());
+    }
+
+    static SubscriptionReassignmentRequested Reassign(AgentCredentialState saga, Subscription? to) =>
+        new() { RequestId = Guid.NewGuid(), AgentName = saga.AgentName, SubscriptionId = to?.Id, RequestedBy = "operator" };
+
+    static AgentTokenRefreshRequested Rollover(AgentCredentialState saga, Subscription subscription) => new()
+    {
+        AgentName = saga.AgentName, SubscriptionId = subscription.Id, KeyVersion = subscription.KeyVersion, Reason = TokenRefreshReason.Rollover, CausationId = Guid.NewGuid(),
+    };
+}

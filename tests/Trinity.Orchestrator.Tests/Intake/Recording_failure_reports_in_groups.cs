@@ -1,0 +1,128 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Orchestrator.Configuration;
+using Trinity.Orchestrator.Intake;
+using Trinity.Testing;
+
+namespace Trinity.Orchestrator.Tests.Intake;
+
+/// <summary>
+/// The intake's group commit and burst absorption on real PostgreSQL, with the in-memory bus in place of the broker.
+/// Each spec holds its reports before the intake starts, so they really are one group; agents and subscriptions are
+/// the spec's own, and what was published is counted once the outbox has nothing left to send.
+/// </summary>
+public sealed class Recording_failure_reports_in_groups(OrchestratorStores stores) : IClassFixture<OrchestratorStores>
+{
+    [Fact]
+    public async Task Reports_held_together_commit_in_one_transaction_and_a_refused_one_holds_back_no_neighbour()
+    {
+        var (a, _) = await stores.NewSubscriptionAsync("a");
+        var (x, y) = (OrchestratorStores.NewAgentName("x"), OrchestratorStores.NewAgentName("y"));
+        var first = TrinityTestStores.Failure(x, a.Id);
+        var unknown = TrinityTestStores.Failure(y, Guid.NewGuid());
+        var second = TrinityTestStores.Failure(y, a.Id);
+
+        var outcomes = await RecordAsOneGroupAsync(first, first with { }, unknown, second);
+
+        Assert.Null(outcomes[0]);
+        Assert.Null(outcomes[1]);
+        Assert.Contains($"Subscription {unknown.SubscriptionId} does not exist", Assert.IsType<RejectedFailureReportException>(outcomes[2]).Message, StringComparison.Ordinal);
+        Assert.Null(outcomes[3]);
+        await using var db = stores.NewDbContext();
+        var recorded = await db.Failures.Where(f => f.AgentName == x || f.AgentName == y).Select(f => f.Id).ToListAsync();
+        Assert.Equal(new[] { first.FailureId, second.FailureId }.Order(), recorded.Order());
+        var transactions = await db.Database.SqlQuery<string>($"SELECT xmin::text AS \"Value\" FROM failures WHERE agent_name IN ({x}, {y})").Distinct().ToListAsync();
+        Assert.Single(transactions);
+        Assert.Equal(2, await db.AgentCredentialStates.CountAsync(s => (s.AgentName == x || s.AgentName == y) && s.CurrentState == "Idle"));
+    }
+
+    [Fact]
+    public async Task A_burst_about_one_agent_and_subscription_reaches_the_state_machine_once_and_the_rest_is_absorbed()
+    {
+        var (a, _) = await stores.NewSubscriptionAsync("a");
+        var agent = OrchestratorStores.NewAgentName("burst");
+        var burst = Enumerable.Range(0, 5).Select(_ => TrinityTestStores.Failure(agent, a.Id)).ToArray();
+
+        Assert.All(await RecordAsOneGroupAsync(burst), Assert.Null);
+
+        var published = Published(agent);
+        var acted = Assert.Single(published);
+        await using var db = stores.NewDbContext();
+        var absorbed = await db.Failures.Where(f => f.AgentName == agent && f.Id != acted.FailureId).Select(f => f.Decision).ToListAsync();
+        Assert.Equal(4, absorbed.Count);
+        Assert.All(absorbed, decision => Assert.Equal($"absorbed: failure {acted.FailureId} of the same agent and subscription is being acted on", decision));
+    }
+
+    [Fact]
+    public async Task A_report_whose_earlier_sibling_still_awaits_its_decision_is_absorbed_in_a_later_group()
+    {
+        var (a, _) = await stores.NewSubscriptionAsync("a");
+        var agent = OrchestratorStores.NewAgentName("later");
+        var earlier = TrinityTestStores.Failure(agent, a.Id);
+        await RecordAsOneGroupAsync(earlier);
+        var later = TrinityTestStores.Failure(agent, a.Id);
+
+        await RecordAsOneGroupAsync(later);
+
+        Assert.Equal(earlier.FailureId, Assert.Single(Published(agent)).FailureId);
+        await using var db = stores.NewDbContext();
+        Assert.StartsWith($"absorbed: failure {earlier.FailureId}", (await db.Failures.SingleAsync(f => f.Id == later.FailureId)).Decision, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reports_about_two_subscriptions_of_one_agent_are_each_decided()
+    {
+        var (a, _) = await stores.NewSubscriptionAsync("a");
+        var (b, _) = await stores.NewSubscriptionAsync("b");
+        var agent = OrchestratorStores.NewAgentName("both");
+
+        await RecordAsOneGroupAsync(TrinityTestStores.Failure(agent, a.Id), TrinityTestStores.Failure(agent, b.Id));
+
+        Assert.Equal(new[] { a.Id, b.Id }.Order(), Published(agent).Select(p => p.SubscriptionId).Order());
+    }
+
+    /// <summary>
+    /// Hands every report to an intake that is not running yet, then starts it: one group. Each report's outcome: null
+    /// (recorded) or what refused it. Returns once the intake has sent everything it committed (no relay runs here).
+    /// </summary>
+    async Task<Exception?[]> RecordAsOneGroupAsync(params ReportSubscriptionFailure[] reports)
+    {
+        var intake = new FailureIntake(stores.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System,
+            stores.GetRequiredService<IOptions<OrchestratorOptions>>(), stores.GetRequiredService<ILogger<FailureIntake>>());
+        var recording = reports.Select(report => intake.RecordAsync(report, default)).ToArray();
+        await intake.StartAsync(default);
+        try
+        {
+            var outcomes = new Exception?[reports.Length];
+            for (var i = 0; i < recording.Length; i++)
+            {
+                try
+                {
+                    await recording[i].WaitAsync(TimeSpan.FromSeconds(30));
+                }
+                catch (RejectedFailureReportException refused)
+                {
+                    outcomes[i] = refused;
+                }
+            }
+            await Eventually.Until(async () =>
+            {
+                await using var db = stores.NewDbContext();
+                return !await db.OutboxMessages.AnyAsync();
+            }, "the intake to send what it committed");
+            return outcomes;
+        }
+        finally
+        {
+            await intake.StopAsync(default);
+        }
+    }
+
+    List<SubscriptionFailureReported> Published(string agent) =>
+        stores.Harness.Published.Select<SubscriptionFailureReported>().Select(p => p.Context.Message).Where(m => m.AgentName == agent).ToList();
+}
