@@ -8,7 +8,7 @@ namespace Trinity.Benchmarks;
 /// <c>docs/benchmarks.md</c>: a header with the machine, versions and date of the last run, and one section per
 /// scenario, each replaced only when that scenario runs (so <c>./trinity bench burst</c> leaves the others).
 /// </summary>
-public static partial class BenchmarkReport
+public static class BenchmarkReport
 {
     static string FilePath => Path.Combine(RepositoryPaths.Root, "docs", "benchmarks.md");
 
