@@ -2,6 +2,7 @@ using Trinity.Api;
 using Trinity.Api.Agents;
 using Trinity.Api.Configuration;
 using Trinity.Api.Failures;
+using Trinity.Api.Outbox;
 using Trinity.Api.Security;
 using Trinity.Api.Subscriptions;
 using Trinity.Hosting;
@@ -33,6 +34,7 @@ var api = app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>();
 api.MapOpenApi("/openapi/{documentName}.json");
 api.MapSubscriptionRoutes()
     .MapAgentRoutes()
-    .MapFailureRoutes();
+    .MapFailureRoutes()
+    .MapOutboxRoutes();
 await app.RunAsync();
 return 0;

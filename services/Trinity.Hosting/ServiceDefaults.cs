@@ -1,12 +1,14 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Trinity.Hosting.Faults;
 using Trinity.Hosting.Logging;
 
 namespace Trinity.Hosting;
 
 /// <summary>
 /// What every Trinity process wires the same way, in the manner of eShop's ServiceDefaults: logs with secrets
-/// redacted, the clock, and the fault-injection points the crash tests use. The services add their health and
+/// redacted, the clock, and the fault-injection points the fault tests use. The services add their health and
 /// metrics endpoints with <see cref="Endpoints.ServiceEndpoints"/>.
 /// </summary>
 public static class ServiceDefaults
@@ -15,7 +17,13 @@ public static class ServiceDefaults
     {
         builder.AddTrinityLogging(service);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<FaultInjectionOptions>().Bind(builder.Configuration.GetSection(FaultInjectionOptions.Section));
+        builder.Services.AddTrinityFaultPoints(builder.Configuration);
         return builder;
+    }
+
+    public static IServiceCollection AddTrinityFaultPoints(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FaultInjectionOptions>().Bind(configuration.GetSection(FaultInjectionOptions.Section));
+        return services.AddSingleton<FaultPoints>();
     }
 }

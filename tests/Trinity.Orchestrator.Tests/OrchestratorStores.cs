@@ -4,8 +4,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Trinity.Hosting;
 using Trinity.Infrastructure;
 using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
 namespace Trinity.Orchestrator.Tests;
@@ -23,6 +25,12 @@ public sealed class OrchestratorStores : TrinityTestStores
 
     public ITestHarness Harness { get; private set; } = null!;
 
+    /// <summary>How long every publish on the in-memory bus takes: back-pressure from a slow broker.</summary>
+    public TimeSpan PublishDelay { get; set; }
+
+    /// <summary>The publish of a deadline of one of these rotations fails once, as a broker that refuses would make it.</summary>
+    public HashSet<Guid> RefuseOnce { get; } = [];
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -31,6 +39,8 @@ public sealed class OrchestratorStores : TrinityTestStores
             ["Trinity:Postgres:ConnectionString"] = ConnectionString,
             ["Trinity:Redis:Password"] = Credentials.RedisPassword,
             ["Trinity:Redis:KeyPrefix"] = RedisKeyPrefix,
+            ["Trinity:Outbox:PollInterval"] = "00:00:00.200",
+            ["Trinity:Outbox:SenderTimeout"] = "00:00:02",
         }).Build();
         var services = new ServiceCollection()
             .AddLogging()
@@ -38,9 +48,20 @@ public sealed class OrchestratorStores : TrinityTestStores
             .AddTrinityDatabase(configuration)
             .AddTrinityOutbox(configuration)
             .AddTrinityAgentLease(configuration)
-            .AddOrchestrator(configuration);
+            .AddOrchestrator(configuration)
+            .AddTrinityFaultPoints(configuration);
         services.RemoveAll<IHostedService>();
-        _provider = services.AddMassTransitTestHarness().BuildServiceProvider(validateScopes: true);
+        _provider = services.AddMassTransitTestHarness(bus => bus.UsingInMemory((context, memory) =>
+            {
+                memory.ConfigurePublish(publish => publish.UseExecuteAsync(async sending =>
+                {
+                    if (sending is PublishContext<RotationDeadlinePassed> deadline && RefuseOnce.Remove(deadline.Message.RotationId))
+                        throw new InvalidOperationException("the broker refused the publish (the spec said so)");
+                    await Task.Delay(PublishDelay);
+                }));
+                memory.ConfigureEndpoints(context);
+            }))
+            .BuildServiceProvider(validateScopes: true);
         Harness = _provider.GetRequiredService<ITestHarness>();
         await Harness.Start();
     }

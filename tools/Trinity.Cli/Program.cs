@@ -20,6 +20,7 @@ const string Usage = """
       bus queues
       bus errors QUEUE [--limit N]
       bus replay QUEUE
+      bus outbox                 (messages committed and not yet sent; those that never can be, with why)
       bench [all|hot-reload|burst|rollover|ceiling]   (writes docs/benchmarks.md; see docs/benchmarks.md)
 
     Where it connects: TRINITY_API_URL and TRINITY_ADMIN_KEY (or TRINITY_ADMIN_KEY_FILE), TRINITY_RABBITMQ_VHOST,
@@ -43,6 +44,7 @@ Func<CliArguments, CliSettings, Task<int>>? run = command switch
     "bus queues" => BusCommands.QueuesAsync,
     "bus errors" => BusCommands.ErrorsAsync,
     "bus replay" => BusCommands.ReplayAsync,
+    "bus outbox" => BusCommands.OutboxAsync,
     _ when arguments.Words is ["rotations", ..] => AgentCommands.RotationsAsync,
     _ => null,
 };

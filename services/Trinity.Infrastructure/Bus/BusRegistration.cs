@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.Configuration;
 using Trinity.Infrastructure.Locking;
 
@@ -45,8 +46,12 @@ public static class BusRegistration
     }
 
     /// <summary>The retry every endpoint uses for transient faults: a conflict in PostgreSQL, a blip of the network.</summary>
-    public static void UseTrinityRetry(this IRetryConfigurator retry) =>
+    public static void UseTrinityRetry(this IRetryConfigurator retry)
+    {
         retry.Intervals(50, 100, 250, 500, 1000, 2000, 3000, 5000, 5000, 5000);
+        // A fault a test injected stands for one that lasts past any retry.
+        retry.Ignore<InjectedFaultException>();
+    }
 
     /// <summary>
     /// For endpoints that take an agent's lease (the state machine, the container manager): while another actor

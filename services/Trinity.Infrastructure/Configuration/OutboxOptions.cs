@@ -5,14 +5,14 @@ public sealed class OutboxOptions
 {
     public const string Section = "Trinity:Outbox";
 
-    /// <summary>How often the relay looks for rows left behind.</summary>
+    /// <summary>How often the relay says this process is alive and looks for rows left behind.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// A row younger than this is its writer's to send (<c>OutboxWriter.SaveAndSendAsync</c>): the relay leaves it
-    /// alone, so the two do not both publish it.
+    /// A process that has not said it is alive for this long has stopped: the rows it claimed are any relay's to
+    /// send. Only a crash (or a process cut from the database this long) leaves claimed rows behind.
     /// </summary>
-    public TimeSpan LeftBehindAfter { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SenderTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     public int BatchSize { get; set; } = 200;
 }

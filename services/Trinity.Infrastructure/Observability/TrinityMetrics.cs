@@ -38,6 +38,12 @@ public static class TrinityMetrics
         "Failure reports refused, by reason: the intake's (to _error) and the API's (422).",
         new CounterConfiguration { LabelNames = ["reason"] });
 
+    static readonly Counter OutboxParked = Metrics.CreateCounter("trinity_outbox_parked_total",
+        "Outbox messages that can never be sent (unknown type, unreadable body), moved aside with their reason.");
+
+    static readonly Gauge OutboxPending = Metrics.CreateGauge("trinity_outbox_pending_messages",
+        "Outbox messages committed and not yet sent, at the relay's last look.");
+
     static readonly Gauge OutOfSync = Metrics.CreateGauge("trinity_agents_out_of_sync",
         "Idle agents whose running credentials differ from the database, at the reconciler's last pass.");
 
@@ -59,6 +65,10 @@ public static class TrinityMetrics
     public static void IntakeRejected(string reason) => IntakeRejects.WithLabels(reason).Inc();
 
     public static void AgentsOutOfSync(int count) => OutOfSync.Set(count);
+
+    public static void OutboxMessageParked() => OutboxParked.Inc();
+
+    public static void OutboxMessagesPending(int count) => OutboxPending.Set(count);
 
     /// <summary>The same spelling as the messages' JSON: auto-switch, hot-reload.</summary>
     static string Label<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());

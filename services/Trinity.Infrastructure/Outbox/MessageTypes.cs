@@ -27,9 +27,19 @@ static class MessageTypes
 
     public static string Serialize<T>(T message) => JsonSerializer.Serialize(message, Json);
 
+    /// <exception cref="UnsendableOutboxMessageException">The URN names no contract here, or the body does not read as it.</exception>
     public static object Deserialize(OutboxMessage row)
     {
-        var type = TypeByUrn.TryGetValue(row.MessageType, out var known) ? known : throw new InvalidOperationException($"No contract has the message URN '{row.MessageType}'.");
-        return JsonSerializer.Deserialize(row.Body, type, Json) ?? throw new InvalidOperationException($"Outbox message {row.MessageId} has an empty body.");
+        var type = TypeByUrn.TryGetValue(row.MessageType, out var known)
+            ? known
+            : throw new UnsendableOutboxMessageException($"No contract has the message URN '{row.MessageType}'.");
+        try
+        {
+            return JsonSerializer.Deserialize(row.Body, type, Json) ?? throw new UnsendableOutboxMessageException($"Outbox message {row.MessageId} has an empty body.");
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
+        {
+            throw new UnsendableOutboxMessageException($"The body of outbox message {row.MessageId} does not read as {type.Name}: {ex.Message}", ex);
+        }
     }
 }

@@ -4,22 +4,23 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Configuration;
+using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.Infrastructure.Outbox;
 
 /// <summary>
-/// The safety net of the outbox: publishes committed rows their writer left behind (it crashed between its
-/// commit and its send, or the broker refused) with publisher confirms, then deletes them. Rows are claimed with
-/// <c>FOR UPDATE SKIP LOCKED</c>, so relays in several replicas never publish the same row twice concurrently; a
-/// crash after the broker's confirm and before the delete republishes the same MessageId (consumers treat a
-/// redelivery as harmless).
+/// The safety net of the outbox. Every poll it says this process is alive (<see cref="OutboxSender"/>, on the
+/// database's clock), then sends what no live sender owns: rows handed back (the broker refused their writer), rows
+/// of a process that stopped beating (it crashed between its commit and its send), and rows of this process that
+/// their writer gave up. A row is handed to one sender by that claim, never by its age, so a slow send or
+/// replicas whose clocks differ never make two senders of one row; relays of several replicas claim with
+/// <c>FOR UPDATE SKIP LOCKED</c>. A row that can never be sent is parked, and never blocks those behind it.
 /// </summary>
 sealed class OutboxRelay(
     IServiceScopeFactory scopes,
     OutboxDispatcher dispatcher,
-    TimeProvider clock,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
@@ -29,10 +30,11 @@ sealed class OutboxRelay(
         {
             try
             {
+                await BeatAsync(stoppingToken);
                 while (await RelayBatchAsync(stoppingToken) == options.Value.BatchSize)
                 {
                 }
-                await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+                await Task.Delay(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -46,25 +48,74 @@ sealed class OutboxRelay(
         }
     }
 
+    /// <summary>A process that stops cleanly gives up its claims at once: what it did not send, another sends now.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<TrinityDbContext>().OutboxSenders
+                .Where(s => s.Id == dispatcher.InstanceId).ExecuteDeleteAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Giving up this process's outbox claims at stop failed ({Error}); they lapse in {Timeout}", ex.Message, options.Value.SenderTimeout);
+        }
+    }
+
+    async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TrinityDbContext>();
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO outbox_senders (id, seen_at) VALUES ({dispatcher.InstanceId}, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()", cancellationToken);
+        // Housekeeping: senders gone for a day are forgotten (their rows are anyone's either way).
+        await db.Database.ExecuteSqlAsync($"DELETE FROM outbox_senders WHERE seen_at < now() - interval '1 day'", cancellationToken);
+        TrinityMetrics.OutboxMessagesPending(await db.OutboxMessages.CountAsync(cancellationToken));
+    }
+
     async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TrinityDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
+        var me = dispatcher.InstanceId;
+        var givenUp = dispatcher.GivenUp.ToArray();
         var rows = await db.OutboxMessages
-            .FromSql($"SELECT * FROM outbox_messages WHERE created_at < {clock.GetUtcNow() - options.Value.LeftBehindAfter} ORDER BY id LIMIT {options.Value.BatchSize} FOR UPDATE SKIP LOCKED")
+            .FromSql($"""
+                SELECT m.* FROM outbox_messages m
+                WHERE m.claimed_by IS NULL
+                   OR (m.claimed_by = {me} AND m.message_id = ANY ({givenUp}))
+                   OR (m.claimed_by <> {me} AND NOT EXISTS (
+                       SELECT 1 FROM outbox_senders s WHERE s.id = m.claimed_by AND s.seen_at > now() - {options.Value.SenderTimeout}))
+                ORDER BY m.id LIMIT {options.Value.BatchSize}
+                FOR UPDATE OF m SKIP LOCKED
+                """)
             .ToListAsync(cancellationToken);
         if (rows.Count == 0)
             return 0;
 
         // Several confirms in flight at once: awaiting them one by one caps publishing near 650/s.
-        await Task.WhenAll(rows.Select(row => dispatcher.DispatchAsync(row, cancellationToken)));
-
-        db.OutboxMessages.RemoveRange(rows);
+        var outcomes = await Task.WhenAll(rows.Select(row => dispatcher.TryDispatchAsync(row, cancellationToken)));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            switch (outcomes[i])
+            {
+                case SendOutcome.Sent:
+                    db.OutboxMessages.Remove(rows[i]);
+                    dispatcher.Relayed(rows[i].MessageId);
+                    break;
+                case SendOutcome.Unsendable unsendable:
+                    await dispatcher.ParkAsync(db, rows[i], unsendable.Reason, cancellationToken);
+                    break;
+            }
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        logger.LogDebug("Relayed {Count} outbox messages", rows.Count);
-        return rows.Count;
+        logger.LogDebug("Relayed {Count} outbox messages", outcomes.Count(o => o is SendOutcome.Sent));
+        // A batch whose rows all failed for now ends the pass: the next poll tries again.
+        return outcomes.Any(o => o is SendOutcome.Sent or SendOutcome.Unsendable) ? rows.Count : 0;
     }
 }

@@ -9,8 +9,8 @@ namespace Trinity.Infrastructure.Outbox;
 /// <summary>
 /// The one way anything is sent from a state change: stage messages with <see cref="Publish{T}"/> and
 /// <see cref="Send{T}"/> in the current <see cref="TrinityDbContext"/>, then <see cref="SaveAndSendAsync"/>
-/// commits them with the change and sends them. A crash between the commit and the send loses nothing: the
-/// <see cref="OutboxRelay"/> sends what was left behind, with the same MessageId.
+/// commits them with the change and sends them. A crash between the commit and the send loses nothing: once this
+/// process stops beating, an <see cref="OutboxRelay"/> sends what was left behind, with the same MessageId.
 /// </summary>
 public sealed class OutboxWriter
 {
@@ -29,25 +29,37 @@ public sealed class OutboxWriter
     /// <summary>
     /// Saves the context's changes with the staged messages, commits <paramref name="transaction"/> (the caller's, or
     /// none: the save is its own transaction), runs <paramref name="afterCommit"/>, then sends the messages and
-    /// deletes their rows. A send that fails is left to the relay.
+    /// deletes their rows. The rows are claimed by this process, so no relay sends them while it does; a row that
+    /// cannot be sent now is handed back to the relays.
     /// </summary>
     /// <param name="afterCommit">Runs once the rows are committed, before they are sent: the intake answers its consumers there; the crash tests kill the process there.</param>
     /// <param name="waitForSend">False returns once the rows are committed and sends them in the background (the intake records its next group meanwhile).</param>
-    public async Task SaveAndSendAsync(IDbContextTransaction? transaction, CancellationToken cancellationToken, Action? afterCommit = null, bool waitForSend = true)
+    public async Task SaveAndSendAsync(IDbContextTransaction? transaction, CancellationToken cancellationToken, Func<Task>? afterCommit = null, bool waitForSend = true)
     {
         if (_db.Database.CurrentTransaction != transaction)
             throw new InvalidOperationException("The context's open transaction is not the one handed to the outbox: the rows would commit with something else.");
-        await _db.SaveChangesAsync(cancellationToken);
-        if (transaction is not null)
-            await transaction.CommitAsync(cancellationToken);
-        afterCommit?.Invoke();
+        // Staged in this unit of work: still to be saved, or saved already (a saga's transition saves before its commit).
+        var staged = _db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State is EntityState.Added or EntityState.Unchanged).Select(e => e.Entity).ToList();
+        try
+        {
+            await _db.SaveChangesAsync(cancellationToken);
+            if (transaction is not null)
+                await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            // Committed or not, nobody can tell from here: if the rows are there, this process's relay sends them.
+            _dispatcher.GiveUp(staged.Select(row => row.MessageId));
+            throw;
+        }
+        if (afterCommit is not null)
+            await afterCommit();
 
-        // Staged by this context and now committed (saved, and still tracked); no longer tracked once handed on, so a
-        // context that saves again (a loop over due deadlines, say) never sends a row twice.
-        var committed = _db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Unchanged).ToList();
-        foreach (var entry in committed)
-            entry.State = EntityState.Detached;
-        var sending = _dispatcher.SendAsync(committed.Select(e => e.Entity).ToList(), cancellationToken);
+        // No longer tracked once handed on, so a context that saves again (a loop over due deadlines, say) never
+        // sends a row twice.
+        foreach (var row in staged)
+            _db.Entry(row).State = EntityState.Detached;
+        var sending = _dispatcher.SendAsync(staged, cancellationToken);
         if (waitForSend)
             await sending;
     }
@@ -60,6 +72,7 @@ public sealed class OutboxWriter
             MessageType = MessageTypes.UrnOf(typeof(T)),
             Body = MessageTypes.Serialize(message),
             DestinationAddress = destination,
+            ClaimedBy = _dispatcher.InstanceId,
             CorrelationId = correlationId,
             CreatedAt = _clock.GetUtcNow(),
         });

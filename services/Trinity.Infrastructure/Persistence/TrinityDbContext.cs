@@ -14,6 +14,8 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
     public DbSet<Rotation> Rotations => Set<Rotation>();
     public DbSet<AgentCredentialState> AgentCredentialStates => Set<AgentCredentialState>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<OutboxSender> OutboxSenders => Set<OutboxSender>();
+    public DbSet<ParkedOutboxMessage> ParkedOutboxMessages => Set<ParkedOutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -67,6 +69,16 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.Id).UseIdentityAlwaysColumn();
             entity.Property(x => x.Body).HasColumnType("jsonb");
             entity.HasIndex(x => x.MessageId).IsUnique();
+            entity.HasIndex(x => x.ClaimedBy);
+        });
+
+        modelBuilder.Entity<OutboxSender>(entity => entity.HasKey(x => x.Id));
+
+        modelBuilder.Entity<ParkedOutboxMessage>(entity =>
+        {
+            entity.ToTable("outbox_parked");
+            entity.HasKey(x => x.Id);
+            entity.Property(x => x.Id).ValueGeneratedNever();
         });
 
         modelBuilder.ApplyConfiguration(new AgentCredentialStateMap());

@@ -1,8 +1,7 @@
 using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Trinity.Hosting;
+using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 
@@ -18,7 +17,7 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
     TrinityDbContext db,
     ISagaConsumeContextFactory<TrinityDbContext, TSaga> consumeContextFactory,
     OutboxWriter outbox,
-    IOptions<FaultInjectionOptions> faults) : ISagaRepositoryContextFactory<TSaga>
+    FaultPoints faults) : ISagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISaga
 {
     public void Probe(ProbeContext context) => context.Add("persistence", "postgresql");
@@ -30,9 +29,7 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(
         await next.Send(new PostgresSagaRepositoryContext<TSaga, T>(db, context, consumeContextFactory));
         // The transition's state and what it staged commit together, and go out at once; the relay only catches
         // what this could not send.
-        await outbox.SaveAndSendAsync(transaction, context.CancellationToken, afterCommit: faults.Value.ExitAfterSagaCommit
-            ? () => FaultInjectionOptions.Crash("after a saga commit, before its outbox rows are sent")
-            : null);
+        await outbox.SaveAndSendAsync(transaction, context.CancellationToken, afterCommit: () => faults.ReachedAsync("saga-committed", context.CancellationToken));
     }
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)

@@ -14,7 +14,9 @@ namespace Trinity.Orchestrator.Background;
 /// Deadlines live in PostgreSQL (the broker has no delayed-message plugin here). A rotation past its deadline
 /// whose lease is still held has been renewed by whoever works on it (a long drain): its deadline moves to the
 /// lease's end. One whose lease has lapsed gets a <see cref="RotationDeadlinePassed"/>, and the state machine
-/// fails it. Every replica may run this: the conditional update lets only one of them act on a deadline.
+/// fails it; the deadline moves on by <see cref="OrchestratorOptions.DeadlineRepeat"/>, so if that failing fails
+/// (the message dead-letters) it fires again, until the state machine has really ended the rotation. Every replica
+/// may run this: the conditional update lets only one of them act on a deadline.
 /// </summary>
 public sealed class DeadlineEnforcer(
     IServiceScopeFactory scopes,
@@ -49,7 +51,8 @@ public sealed class DeadlineEnforcer(
             }
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await claim.ExecuteUpdateAsync(s => s.SetProperty(x => x.DeadlineAt, (DateTimeOffset?)null), cancellationToken) != 1)
+            var again = now + options.Value.DeadlineRepeat;
+            if (await claim.ExecuteUpdateAsync(s => s.SetProperty(x => x.DeadlineAt, again), cancellationToken) != 1)
                 continue;
             outbox.Publish(new RotationDeadlinePassed
             {

@@ -28,6 +28,12 @@ public sealed class OrchestratorOptions
     /// <summary>How often the deadline enforcer looks for rotations past their deadline.</summary>
     public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A passed deadline is told to the state machine again after this long, for as long as the rotation has not
+    /// ended: a <c>RotationDeadlinePassed</c> whose handling failed never leaves the agent in flight for good.
+    /// </summary>
+    public TimeSpan DeadlineRepeat { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>At most this many reports are recorded in one transaction by the failure intake (group commit).</summary>
     public int IntakeBatchSize { get; set; } = 1000;
 

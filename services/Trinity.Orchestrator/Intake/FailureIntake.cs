@@ -136,6 +136,7 @@ public sealed class FailureIntake(
         {
             foreach (var (pending, _) in fresh)
                 pending.Done.TrySetResult();
+            return Task.CompletedTask;
         }, waitForSend: false);
         logger.LogInformation("Intake recorded {Count} failure reports for {Agents} agents", fresh.Count, agents.Count);
     }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
@@ -61,8 +62,12 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
             When(RotationFailed, c => c.Message.RotationId != c.Saga.RotationId)
                 .ThenAsync(c => Lifecycle(c).RecordLateAnswerAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)),
             When(DeadlinePassed, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => EndAsync(c, rotation => rotation.FailAsync(c.Saga, RotationFailureReason.DeadlinePassed,
-                    $"no answer by {c.Message.Deadline:O} and the lease was no longer renewed", c.CancellationToken))));
+                .ThenAsync(async c =>
+                {
+                    await c.GetServiceOrCreateInstance<FaultPoints>().ReachedAsync("deadline-passed", c.CancellationToken);
+                    await EndAsync(c, rotation => rotation.FailAsync(c.Saga, RotationFailureReason.DeadlinePassed,
+                        $"no answer by {c.Message.Deadline:O} and the lease was no longer renewed", c.CancellationToken));
+                }));
 
         During(Reloading,
             When(TokenReloaded, c => c.Message.RotationId == c.Saga.RotationId)

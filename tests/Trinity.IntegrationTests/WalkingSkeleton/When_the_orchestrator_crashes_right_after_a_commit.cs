@@ -26,7 +26,7 @@ public sealed class When_the_orchestrator_crashes_right_after_a_commit(When_the_
             await StartRotationWorkerAsync();
             var crashing = await StartOrchestratorAsync("orchestrator-crashing", new Dictionary<string, string?>
             {
-                ["Trinity__FaultInjection__ExitAfterSagaCommit"] = "true",
+                ["Trinity__FaultInjection__Points__saga-committed"] = "crash",
             });
 
             await ReportRateLimitOnAAsync();

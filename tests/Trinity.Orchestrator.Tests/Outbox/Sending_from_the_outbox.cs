@@ -40,7 +40,11 @@ public sealed class Sending_from_the_outbox(OrchestratorStores stores) : IClassF
 
         await using var transaction = await db.Database.BeginTransactionAsync();
         outbox.Publish(message);
-        await outbox.SaveAndSendAsync(transaction, default, afterCommit: () => seenAtCommit = SentCount(message));
+        await outbox.SaveAndSendAsync(transaction, default, afterCommit: () =>
+        {
+            seenAtCommit = SentCount(message);
+            return Task.CompletedTask;
+        });
 
         Assert.Equal(0, seenAtCommit);
         Assert.Equal(1, SentCount(message));

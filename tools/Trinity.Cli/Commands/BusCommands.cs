@@ -70,6 +70,25 @@ public static class BusCommands
         return 0;
     }
 
+    /// <summary>The outbox, over the API: how many rows wait to be sent, and the parked ones (never a body).</summary>
+    public static async Task<int> OutboxAsync(CliArguments args, CliSettings settings)
+    {
+        args.RejectUnknown(2);
+        using var api = SubscriptionCommands.Api(settings);
+        var outbox = await api.GetAsync("api/outbox");
+        if (args.Json)
+        {
+            Output.Json(outbox);
+            return 0;
+        }
+        Console.Out.WriteLine($"{outbox.GetProperty("pending").GetInt32()} message(s) committed and not yet sent.");
+        Output.Table(["parked", "type", "reason", "created"], outbox.GetProperty("parked").EnumerateArray().Select(p => new[]
+        {
+            SubscriptionCommands.Text(p, "parkedAt"), SubscriptionCommands.Text(p, "messageType"), SubscriptionCommands.Text(p, "reason"), SubscriptionCommands.Text(p, "createdAt"),
+        }));
+        return 0;
+    }
+
     public sealed record DeadLetter(string? Time, string? Type, string? Reason, string? Exception);
 
     /// <summary>From MassTransit's fault headers; the reason is scrubbed again on the way out, in case an exception text carried a token.</summary>

@@ -1,8 +1,9 @@
 namespace Trinity.Infrastructure.Persistence.Entities;
 
 /// <summary>
-/// A message written in the same transaction as the state change that produced it. Its writer sends it right after
-/// the commit (<c>OutboxWriter.SaveAndSendAsync</c>); the relay sends it only when the writer could not.
+/// A message written in the same transaction as the state change that produced it, claimed by the process that
+/// wrote it: that process sends it right after the commit (<c>OutboxWriter.SaveAndSendAsync</c>); a relay takes it
+/// only once the claim is given up or its process has stopped beating (<see cref="OutboxSender"/>).
 /// </summary>
 public sealed class OutboxMessage
 {
@@ -16,6 +17,9 @@ public sealed class OutboxMessage
 
     /// <summary>Null publishes to the message type's exchange; otherwise the queue address a command is sent to.</summary>
     public string? DestinationAddress { get; set; }
+
+    /// <summary>The sending process (<see cref="OutboxSender.Id"/>) that alone may send the row; null: any relay may.</summary>
+    public Guid? ClaimedBy { get; set; }
 
     public Guid? CorrelationId { get; set; }
     public Guid? ConversationId { get; set; }
