@@ -27,11 +27,13 @@ public static class OrchestratorRegistration
         services.AddScoped<AgentLock>();
         services.AddScoped<RotationLifecycle>();
         services.AddScoped<IRotationLifecycle>(provider => provider.GetRequiredService<RotationLifecycle>());
+        services.AddScoped<FailureDecisions>();
         services.AddScoped<IRotationDecisions, RotationDecisions>();
         services.AddSingleton<FailureIntake>();
         services.AddHostedService(provider => provider.GetRequiredService<FailureIntake>());
         services.AddHostedService<DeadlineEnforcer>();
         services.AddHostedService<Reconciler>();
+        services.AddHostedService<RecheckScheduler>();
         return services;
     }
 

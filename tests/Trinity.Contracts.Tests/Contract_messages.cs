@@ -20,7 +20,7 @@ public sealed class Contract_messages
             [
                 "AgentContainerStarted", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
                 "ContainerRecreateSkipped", "ContainerRecreated", "RecreateContainer", "ReloadToken", "ReportSubscriptionFailure", "RotationDeadlinePassed",
-                "StartAgentContainer", "SubscriptionFailureReported", "SubscriptionKeyRolledOver", "SubscriptionReassignmentRequested",
+                "StartAgentContainer", "SubscriptionDisabled", "SubscriptionFailureReported", "SubscriptionKeyRolledOver", "SubscriptionReassignmentRequested",
                 "SubscriptionRemoved", "TokenReloadFellBack", "TokenReloaded", "TokenRotationFailed",
             ],
             MessageTypes.Select(t => t.Name).Order(StringComparer.Ordinal));
@@ -81,6 +81,8 @@ public sealed class Contract_messages
         _ when type == typeof(long) => seed * 1_000_000_007L,
         _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 11, 28, 14, 2, seed, TimeSpan.Zero),
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(seed * 30),
+        // The one flag (ContainerRecreated.Drained) is true unless said otherwise.
+        _ when type == typeof(bool) => false,
         _ when type.IsEnum => Enum.GetValues(type).GetValue(seed % Enum.GetValues(type).Length)!,
         _ => throw new NotSupportedException($"No sample for {type}"),
     };

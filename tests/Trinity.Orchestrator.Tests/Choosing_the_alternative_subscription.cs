@@ -21,7 +21,7 @@ public sealed class Choosing_the_alternative_subscription(TrinityTestSystem syst
     {
         var a = seed.Subscription("a");
         await db.SaveChangesAsync();
-        Assert.Null(await Selector(db).ChooseAlternativeAsync(a.Id, default));
+        Assert.Null((await Selector(db).ChooseAlternativeAsync(a.Id, default)).Target);
     });
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class Choosing_the_alternative_subscription(TrinityTestSystem syst
         seed.Failure(b, Now.AddMinutes(-119));
         seed.Failure(c, Now.AddMinutes(-121));
         await db.SaveChangesAsync();
-        Assert.Equal(c.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default))?.Id);
+        Assert.Equal(c.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default)).Target?.Id);
     });
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class Choosing_the_alternative_subscription(TrinityTestSystem syst
         seed.Failure(b, Now.AddHours(-3), retryAfterSeconds: 4 * 3600);
         seed.Failure(c, Now.AddHours(-3), retryAfterSeconds: 60);
         await db.SaveChangesAsync();
-        Assert.Equal(c.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default))?.Id);
+        Assert.Equal(c.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default)).Target?.Id);
     });
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class Choosing_the_alternative_subscription(TrinityTestSystem syst
         seed.Agents(b, 2);
         seed.Agents(c, 1);
         await db.SaveChangesAsync();
-        Assert.Equal(c.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default))?.Id);
+        Assert.Equal(c.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default)).Target?.Id);
     });
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class Choosing_the_alternative_subscription(TrinityTestSystem syst
         seed.Agents(b, 1);
         seed.Agents(c, 1);
         await db.SaveChangesAsync();
-        Assert.Equal(b.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default))?.Id);
+        Assert.Equal(b.Id, (await Selector(db).ChooseAlternativeAsync(a.Id, default)).Target?.Id);
     });
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class Choosing_the_alternative_subscription(TrinityTestSystem syst
         b.DeletedAt = Now.AddDays(-1);
         seed.Failure(c, Now.AddMinutes(-5));
         await db.SaveChangesAsync();
-        Assert.Null(await Selector(db).ChooseAlternativeAsync(a.Id, default));
+        Assert.Null((await Selector(db).ChooseAlternativeAsync(a.Id, default)).Target);
     });
 
     [Fact]

@@ -42,10 +42,12 @@ public sealed class ScriptedRotations : IRotationDecisions, IRotationLifecycle
     /// <summary>A reassignment that waited starts the next rotation, as the real decisions would; anything else settles idle.</summary>
     public Task<NextState> ApplyPendingAsync(AgentCredentialState saga, CancellationToken cancellationToken)
     {
-        if (saga.TakePending() is not { } pending)
-            return Task.FromResult(NextState.Idle);
-        Calls.Enqueue($"{nameof(ApplyPendingAsync)}:{pending.Kind}");
-        return Task.FromResult(pending.Kind == PendingRequestKind.Reassignment ? Start(saga, SwitchMethod.HotReload, null) : NextState.Idle);
+        if (saga.TakeReassignment() is not null)
+        {
+            Calls.Enqueue($"{nameof(ApplyPendingAsync)}:Reassignment");
+            return Task.FromResult(Start(saga, SwitchMethod.HotReload, null));
+        }
+        return Task.FromResult(NextState.Idle);
     }
 
     public Task CompleteAsync(AgentCredentialState saga, SwitchMethod method, string? observedFingerprint, string? detail, CancellationToken cancellationToken)

@@ -141,7 +141,7 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await Consumed<SubscriptionReassignmentRequested>(_ => true);
         await Consumed<SubscriptionFailureReported>(_ => _rotations.Calls.Contains("DeferFailureAsync"));
         var saga = await InState(Machine.Reloading);
-        Assert.Equal(PendingRequestKind.Reassignment, saga.PendingKind);
+        Assert.NotNull(saga.PendingReassignmentId);
         Assert.Equal(1, _rotations.Calls.Count(c => c == "OnFailureAsync"));
     }
 

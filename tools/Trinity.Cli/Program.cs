@@ -11,10 +11,12 @@ const string Usage = """
       subscriptions list
       subscriptions add --name NAME [--type T] [--tier T] [--token-file FILE]   (else the token is read from standard input)
       subscriptions remove ID|NAME
+      subscriptions enable ID|NAME   (after an authentication failure disabled it; a new key does too)
       agents list
       agents show NAME
       agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL]
       agents reassign NAME (--subscription ID|NAME | --api-key)
+      agents retry NAME          (now, instead of at the end of its back-off)
       agents remove NAME
       rotations [--agent NAME]
       bus queues
@@ -36,10 +38,12 @@ Func<CliArguments, CliSettings, Task<int>>? run = command switch
     "subscriptions list" => SubscriptionCommands.ListAsync,
     "subscriptions add" => SubscriptionCommands.AddAsync,
     "subscriptions remove" => SubscriptionCommands.RemoveAsync,
+    "subscriptions enable" => SubscriptionCommands.EnableAsync,
     "agents list" => AgentCommands.ListAsync,
     "agents show" => AgentCommands.ShowAsync,
     "agents register" => AgentCommands.RegisterAsync,
     "agents reassign" => AgentCommands.ReassignAsync,
+    "agents retry" => AgentCommands.RetryAsync,
     "agents remove" => AgentCommands.RemoveAsync,
     "bus queues" => BusCommands.QueuesAsync,
     "bus errors" => BusCommands.ErrorsAsync,

@@ -13,4 +13,7 @@ public sealed record ContainerRecreated
 
     /// <summary>Turns still running when the drain timeout passed, and so ended by the stop.</summary>
     public required int TurnsOutlivingDrain { get; init; }
+
+    /// <summary>False when the agent could not be drained (an image without the drain route): its turns were not waited for.</summary>
+    public bool Drained { get; init; } = true;
 }

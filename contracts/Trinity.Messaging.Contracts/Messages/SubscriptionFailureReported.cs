@@ -13,6 +13,9 @@ public sealed record SubscriptionFailureReported
     /// <summary>The subscription the failing turn ran on — not necessarily the agent's current one.</summary>
     public required Guid SubscriptionId { get; init; }
 
+    /// <summary>The key version the failing turn ran on, when the intake could tell (from its fingerprint, else its time).</summary>
+    public int? KeyVersion { get; init; }
+
     public required FailureKind Kind { get; init; }
     public required FailureSource Source { get; init; }
     public string? ExecutionId { get; init; }

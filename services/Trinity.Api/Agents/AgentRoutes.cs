@@ -18,7 +18,8 @@ public sealed record RegisterAgentRequest(string? Name, Guid? SubscriptionId, bo
 
 public sealed record ReassignRequest(Guid? SubscriptionId);
 
-public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint, RotationResponse? LastRotation);
+public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint,
+    RotationResponse? LastRotation, int FailedAttempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastFailure = null);
 
 public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt)
 {
@@ -35,6 +36,7 @@ public static class AgentRoutes
         api.MapGet("/agents/{name}", DescribeAsync);
         api.MapPut("/agents/{name}/subscription", ReassignAsync);
         api.MapDelete("/agents/{name}", DeleteAsync);
+        api.MapPost("/agents/{name}/retry", RetryAsync);
         api.MapGet("/rotations", async (string? agent, TrinityDbContext db, CancellationToken cancellationToken) =>
             Results.Ok((await db.Rotations.AsNoTracking().Where(r => agent == null || r.AgentName == agent).OrderByDescending(r => r.StartedAt).Take(500)
                 .ToListAsync(cancellationToken)).Select(RotationResponse.Of)));
@@ -106,7 +108,28 @@ public static class AgentRoutes
         saga is null ? null : !saga.OutOfSync,
         agent.ContainerId,
         liveFingerprint,
-        last is null ? null : RotationResponse.Of(last));
+        last is null ? null : RotationResponse.Of(last),
+        saga?.FailedAttempts ?? 0,
+        saga?.NextAttemptAt,
+        saga?.LastFailure);
+
+    /// <summary>
+    /// An operator's "try this agent again now": the agent's state machine starts its back-off afresh and brings it to
+    /// the database's view at once (after a rotation in flight, if any).
+    /// </summary>
+    static async Task<IResult> RetryAsync(string name, TrinityDbContext db, OutboxWriter outbox, CancellationToken cancellationToken)
+    {
+        var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Name == name && a.DeletedAt == null, cancellationToken);
+        if (agent is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+        var causationId = Guid.NewGuid();
+        outbox.Publish(new AgentTokenRefreshRequested
+        {
+            AgentName = name, SubscriptionId = agent.SubscriptionId ?? Guid.Empty, KeyVersion = 0, Reason = TokenRefreshReason.Retry, CausationId = causationId,
+        }, AgentIdentity.For(name));
+        await outbox.SaveAndSendAsync(transaction: null, cancellationToken);
+        return Results.Accepted($"/api/rotations?agent={name}", new { requestId = causationId });
+    }
 
     /// <summary>What the agent itself reports, asked with its control key; null when it cannot be asked.</summary>
     static async Task<string?> LiveFingerprintAsync(Agent agent, SecretCipher cipher, IHttpClientFactory http, CancellationToken cancellationToken)

@@ -12,7 +12,8 @@ namespace Trinity.Api.Subscriptions;
 public sealed record UpsertSubscriptionRequest(string? Name, string? Token, string? Type, string? Tier);
 
 /// <summary>What the API shows of a subscription: never the token, only its fingerprint.</summary>
-public sealed record SubscriptionResponse(Guid Id, string Name, int KeyVersion, string Fingerprint, string? Type, string? Tier, int? AgentCount = null, DateTimeOffset? CooldownUntil = null);
+public sealed record SubscriptionResponse(Guid Id, string Name, int KeyVersion, string Fingerprint, string? Type, string? Tier, int? AgentCount = null,
+    DateTimeOffset? CooldownUntil = null, DateTimeOffset? DisabledAt = null, string? DisabledReason = null);
 
 public static class SubscriptionRoutes
 {
@@ -21,6 +22,7 @@ public static class SubscriptionRoutes
         api.MapPost("/subscriptions", UpsertAsync);
         api.MapGet("/subscriptions", ListAsync);
         api.MapDelete("/subscriptions/{id:guid}", DeleteAsync);
+        api.MapPost("/subscriptions/{id:guid}/enable", EnableAsync);
         return api;
     }
 
@@ -57,6 +59,10 @@ public static class SubscriptionRoutes
             subscription.TokenFingerprint = fingerprint;
             subscription.KeyVersion += 1;
             subscription.DeletedAt = null;
+            // A new key is the way back for a subscription an authentication failure disabled.
+            subscription.DisabledAt = null;
+            subscription.DisabledReason = null;
+            subscription.DisabledByFailureId = null;
             db.SubscriptionKeys.Add(new SubscriptionKey { SubscriptionId = subscription.Id, KeyVersion = subscription.KeyVersion, TokenFingerprint = fingerprint, CreatedAt = now });
             outbox.Publish(new SubscriptionKeyRolledOver { SubscriptionId = subscription.Id, KeyVersion = subscription.KeyVersion });
         }
@@ -82,12 +88,14 @@ public static class SubscriptionRoutes
             {
                 Subscription = s,
                 Agents = db.Agents.Count(a => a.SubscriptionId == s.Id && a.DeletedAt == null),
-                Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now.AddDays(-7)).Select(f => new { f.OccurredAt, f.RetryAfterSeconds }).ToList(),
+                Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now.AddDays(-7))
+                    .Select(f => new { f.OccurredAt, f.RetryAfterSeconds, f.Kind, f.StatusCode }).ToList(),
             })
             .ToListAsync(cancellationToken);
         return Results.Ok(rows.Select(r =>
         {
             var until = r.Failures
+                .Where(f => SubscriptionCooldown.CoolsDown(f.Kind, f.StatusCode))
                 .Select(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RetryAfterSeconds, SubscriptionCooldown.DefaultWindow))
                 .Where(end => end > now)
                 .DefaultIfEmpty()
@@ -108,5 +116,23 @@ public static class SubscriptionRoutes
         return Results.NoContent();
     }
 
-    static SubscriptionResponse Describe(Subscription s) => new(s.Id, s.Name, s.KeyVersion, s.TokenFingerprint, s.Type, s.Tier);
+    /// <summary>An operator's way back for a subscription an authentication failure disabled (the other: roll its key over).</summary>
+    static async Task<IResult> EnableAsync(Guid id, TrinityDbContext db, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
+    {
+        var subscription = await db.Subscriptions.SingleOrDefaultAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken);
+        if (subscription is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No subscription {id}.");
+        if (subscription.DisabledAt is not null)
+        {
+            logger.LogWarning("Subscription {Name} enabled by an operator; it was disabled at {DisabledAt}: {Reason}", subscription.Name, subscription.DisabledAt, subscription.DisabledReason);
+            subscription.DisabledAt = null;
+            subscription.DisabledReason = null;
+            subscription.DisabledByFailureId = null;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return Results.Ok(Describe(subscription));
+    }
+
+    static SubscriptionResponse Describe(Subscription s) =>
+        new(s.Id, s.Name, s.KeyVersion, s.TokenFingerprint, s.Type, s.Tier, DisabledAt: s.DisabledAt, DisabledReason: s.DisabledReason);
 }

@@ -14,7 +14,8 @@ namespace Trinity.Orchestrator.Background;
 /// <summary>
 /// Compares, for every idle agent with a known applied state, what it runs (subscription and key version, as
 /// its last rotation confirmed) with what the database holds, and asks for a rotation where they differ — a
-/// rollover that failed for one agent, an agent left out of sync by a rejection or a deadline.
+/// rollover that failed for one agent, an agent left out of sync by a rejection or a deadline. An agent whose
+/// rotations keep failing waits out its back-off (30 s doubling to 1 h) between attempts.
 /// </summary>
 public sealed class Reconciler(
     IServiceScopeFactory scopes,
@@ -26,18 +27,22 @@ public sealed class Reconciler(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TrinityDbContext>();
-        var lagging = await (
+        var now = Clock.GetUtcNow();
+        var differing = await (
                 from saga in db.AgentCredentialStates
                 join agent in db.Agents on saga.AgentName equals agent.Name
-                where agent.DeletedAt == null && saga.RotationId == null && saga.PendingKind == null
+                where agent.DeletedAt == null && saga.RotationId == null
+                      && saga.PendingReassignmentId == null && saga.PendingRefreshId == null && saga.PendingFailureIds.Count == 0
                 let subscription = db.Subscriptions.FirstOrDefault(s => s.Id == agent.SubscriptionId)
                 where saga.OutOfSync
                       || (saga.AppliedSubscriptionId != null && saga.AppliedSubscriptionId != agent.SubscriptionId)
                       || (subscription != null && saga.AppliedSubscriptionId == subscription.Id && saga.AppliedKeyVersion != subscription.KeyVersion)
-                      || (subscription != null && subscription.DeletedAt != null)
-                select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion })
+                      || (subscription != null && (subscription.DeletedAt != null || subscription.DisabledAt != null))
+                select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion, saga.NextAttemptAt })
             .ToListAsync(cancellationToken);
-        TrinityMetrics.AgentsOutOfSync(lagging.Count);
+        TrinityMetrics.AgentsOutOfSync(differing.Count);
+        // An agent whose rotations keep failing is tried again after its back-off, not at every pass.
+        var lagging = differing.Where(a => a.NextAttemptAt is null || a.NextAttemptAt <= now).ToList();
         if (lagging.Count == 0)
             return;
 

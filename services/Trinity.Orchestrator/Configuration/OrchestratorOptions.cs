@@ -45,4 +45,10 @@ public sealed class OrchestratorOptions
 
     /// <summary>How often the reconciler compares what agents run with what the database holds.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>After a failed rotation the reconciler waits this long before trying the agent again, doubling with every failure in a row…</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>…up to this.</summary>
+    public TimeSpan LongestRetryBackoff { get; set; } = TimeSpan.FromHours(1);
 }

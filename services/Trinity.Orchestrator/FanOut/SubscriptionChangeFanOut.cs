@@ -9,20 +9,23 @@ using Trinity.Messaging.Contracts.Messages;
 namespace Trinity.Orchestrator.FanOut;
 
 /// <summary>
-/// A new key for a subscription, or its removal, reaches every agent on it: one
+/// A new key for a subscription, its removal or its disabling reaches every agent on it: one
 /// <see cref="AgentTokenRefreshRequested"/> per agent, to that agent's own state machine, all in one transaction.
 /// Each agent then rotates on its own, in parallel, so one agent's failure never blocks the others.
 /// </summary>
 public sealed class SubscriptionChangeFanOut(
     TrinityDbContext db,
     OutboxWriter outbox,
-    ILogger<SubscriptionChangeFanOut> logger) : IConsumer<SubscriptionKeyRolledOver>, IConsumer<SubscriptionRemoved>
+    ILogger<SubscriptionChangeFanOut> logger) : IConsumer<SubscriptionKeyRolledOver>, IConsumer<SubscriptionRemoved>, IConsumer<SubscriptionDisabled>
 {
     public Task Consume(ConsumeContext<SubscriptionKeyRolledOver> context) =>
         FanOutAsync(context.Message.SubscriptionId, context.Message.KeyVersion, TokenRefreshReason.Rollover, context);
 
     public Task Consume(ConsumeContext<SubscriptionRemoved> context) =>
         FanOutAsync(context.Message.SubscriptionId, 0, TokenRefreshReason.Removal, context);
+
+    public Task Consume(ConsumeContext<SubscriptionDisabled> context) =>
+        FanOutAsync(context.Message.SubscriptionId, 0, TokenRefreshReason.Disabled, context);
 
     async Task FanOutAsync(Guid subscriptionId, int keyVersion, TokenRefreshReason reason, ConsumeContext context)
     {

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts.Messages;
@@ -22,6 +23,7 @@ public sealed class FailureHistory(TrinityDbContext db, TimeProvider clock)
             Source = failure.Source,
             ExecutionId = failure.ExecutionId,
             RetryAfterSeconds = failure.RetryAfterSeconds,
+            KeyVersion = failure.KeyVersion,
             OccurredAt = failure.OccurredAt,
             RecordedAt = clock.GetUtcNow(),
         };
@@ -31,6 +33,13 @@ public sealed class FailureHistory(TrinityDbContext db, TimeProvider clock)
 
     public async Task<FailureRecord?> FindAsync(Guid failureId, CancellationToken cancellationToken) =>
         await db.Failures.FindAsync([failureId], cancellationToken);
+
+    /// <summary>Of <paramref name="waiting"/>, the failure about <paramref name="subscriptionId"/>, if one is.</summary>
+    public async Task<Guid?> FindWaitingAsync(IReadOnlyCollection<Guid> waiting, Guid subscriptionId) =>
+        waiting.Count == 0
+            ? null
+            : db.Failures.Local.FirstOrDefault(f => waiting.Contains(f.Id) && f.SubscriptionId == subscriptionId)?.Id
+              ?? await db.Failures.Where(f => waiting.Contains(f.Id) && f.SubscriptionId == subscriptionId).Select(f => (Guid?)f.Id).FirstOrDefaultAsync();
 
     /// <summary>A recorded failure as the event it came from, to decide it again once a rotation in flight has ended.</summary>
     public static SubscriptionFailureReported ToEvent(FailureRecord record) => new()
@@ -42,6 +51,7 @@ public sealed class FailureHistory(TrinityDbContext db, TimeProvider clock)
         Source = record.Source,
         ExecutionId = record.ExecutionId,
         RetryAfterSeconds = record.RetryAfterSeconds,
+        KeyVersion = record.KeyVersion,
         OccurredAt = record.OccurredAt,
     };
 }

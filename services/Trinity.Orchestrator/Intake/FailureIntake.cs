@@ -72,7 +72,7 @@ public sealed class FailureIntake(
 
         var ids = batch.Select(p => p.Report.FailureId).ToList();
         var known = (await db.Failures.Where(f => ids.Contains(f.Id)).Select(f => f.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var fresh = new List<(Pending Pending, Guid SubscriptionId)>();
+        var fresh = new List<(Pending Pending, ResolvedSubscription Subscription)>();
         var resolver = await SubscriptionResolver.LoadAsync(db, batch.Select(p => p.Report).ToList(), cancellationToken);
         foreach (var pending in batch)
         {
@@ -81,8 +81,8 @@ public sealed class FailureIntake(
                 logger.LogInformation("Failure {FailureId} of agent {AgentName} was already reported: dropped", pending.Report.FailureId, pending.Report.AgentName);
                 pending.Done.TrySetResult();
             }
-            else if (resolver.Resolve(pending.Report) is { } subscriptionId)
-                fresh.Add((pending, subscriptionId));
+            else if (resolver.Resolve(pending.Report) is { } resolved)
+                fresh.Add((pending, resolved));
             else
                 pending.Done.TrySetException(new RejectedFailureReportException(resolver.Why(pending.Report)));
         }
@@ -103,7 +103,7 @@ public sealed class FailureIntake(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.EnsureStatesExistAsync(agents, cancellationToken);
         var now = clock.GetUtcNow();
-        foreach (var (pending, subscriptionId) in fresh)
+        foreach (var (pending, (subscriptionId, keyVersion)) in fresh)
         {
             var report = pending.Report;
             var agentName = AgentName.Normalize(report.AgentName);
@@ -112,6 +112,7 @@ public sealed class FailureIntake(
                 Id = report.FailureId,
                 AgentName = agentName,
                 SubscriptionId = subscriptionId,
+                KeyVersion = keyVersion,
                 Kind = report.Kind,
                 Source = report.Source,
                 ExecutionId = report.ExecutionId,

@@ -1,11 +1,8 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
-using Trinity.Orchestrator.Configuration;
 using Trinity.Orchestrator.History;
 
 namespace Trinity.Orchestrator.Rotations;
@@ -13,64 +10,22 @@ namespace Trinity.Orchestrator.Rotations;
 /// <summary>
 /// The decision for each trigger, in the transaction of the message that brings it: take the lease, read the
 /// agent inside it, decide, and — when a rotation is needed — start it with <see cref="RotationLifecycle"/>.
+/// Failures are decided by <see cref="FailureDecisions"/>; reassignments, refreshes and what waited for a rotation
+/// here.
 /// </summary>
 public sealed class RotationDecisions(
     AgentLock agentLock,
     SubscriptionSelector selector,
     RotationLifecycle rotations,
+    FailureDecisions failureDecisions,
     FailureHistory failures,
     RotationHistory history,
-    OutboxWriter outbox,
-    IOptions<OrchestratorOptions> options,
     ILogger<RotationDecisions> logger) : IRotationDecisions
 {
-    public async Task<NextState> OnFailureAsync(AgentCredentialState saga, SubscriptionFailureReported failure, CancellationToken cancellationToken)
-    {
-        var record = await failures.RecordAsync(failure);
-        if (record.Decision is not null)
-        {
-            logger.LogInformation("Failure {FailureId} of agent {AgentName} was redelivered; already decided: {Decision}", failure.FailureId, saga.AgentName, record.Decision);
-            return NextState.Idle;
-        }
-        if (!options.Value.AutoSwitchEnabled)
-        {
-            record.Decision = "recorded: auto-switch is disabled";
-            return NextState.Idle;
-        }
+    public Task<NextState> OnFailureAsync(AgentCredentialState saga, SubscriptionFailureReported failure, CancellationToken cancellationToken) =>
+        failureDecisions.OnFailureAsync(saga, failure, cancellationToken);
 
-        var rotationId = RotationIdFor(saga, "failure", failure.FailureId);
-        var agent = await agentLock.TakeAsync(saga.AgentName, rotationId, cancellationToken);
-        if (agent is null)
-        {
-            record.Decision = "ignored: unknown agent";
-            return await NoRotationAsync(saga, rotationId);
-        }
-
-        // The stale-failure guard: a report about a subscription the agent has left never moves it again (no A→B→C).
-        if (agent.SubscriptionId != failure.SubscriptionId)
-        {
-            record.Decision = $"stale: the agent is on {agent.SubscriptionId?.ToString() ?? "no subscription"} now";
-            logger.LogInformation("Failure {FailureId} of agent {AgentName} is about {SubscriptionId}, which it has left: no switch",
-                failure.FailureId, saga.AgentName, failure.SubscriptionId);
-            return await NoRotationAsync(saga, rotationId);
-        }
-
-        var target = await selector.ChooseAlternativeAsync(failure.SubscriptionId, cancellationToken);
-        if (target is null)
-        {
-            record.Decision = "exhausted: no viable alternative";
-            outbox.Publish(new AgentSubscriptionsExhausted { AgentName = saga.AgentName, FailedSubscriptionId = failure.SubscriptionId }, saga.CorrelationId);
-            logger.LogWarning("Agent {AgentName}: subscription {SubscriptionId} failed ({Kind}) and no alternative is viable",
-                saga.AgentName, failure.SubscriptionId, failure.Kind);
-            return await NoRotationAsync(saga, rotationId);
-        }
-
-        var next = await rotations.StartHotReloadAsync(saga, agent, target,
-            new RotationCause(rotationId, SwitchTrigger.AutoSwitch, failure.FailureId, $"{failure.Kind} on {failure.SubscriptionId} reported by {failure.Source}"));
-        record.Decision = $"switched to {target.Name}";
-        record.RotationId = rotationId;
-        return next;
-    }
+    public Task DeferFailureAsync(AgentCredentialState saga, SubscriptionFailureReported failure) => failureDecisions.DeferAsync(saga, failure);
 
     public async Task<NextState> OnReassignmentAsync(AgentCredentialState saga, SubscriptionReassignmentRequested request, CancellationToken cancellationToken)
     {
@@ -79,12 +34,15 @@ public sealed class RotationDecisions(
         if (await history.ExistsAsync(cause.RotationId, cancellationToken))
             return NextState.Idle;
 
+        saga.NewTrigger();
         Subscription? target = null;
         if (request.SubscriptionId is { } wanted)
         {
             target = await selector.FindAsync(wanted, cancellationToken);
             if (target is not { DeletedAt: null })
                 return Refuse(saga, cause, $"subscription {wanted} does not exist or was removed");
+            if (target.DisabledAt is not null)
+                return Refuse(saga, cause, $"subscription {target.Name} is disabled ({target.DisabledReason}); enable it or roll its key over first");
         }
 
         var agent = await agentLock.TakeAsync(saga.AgentName, cause.RotationId, cancellationToken);
@@ -99,29 +57,37 @@ public sealed class RotationDecisions(
             : await rotations.StartRecreateAsync(saga, agent, target, cause, "change of auth mode: the API key variable must go (or come back)");
     }
 
+    /// <summary>
+    /// Every refresh brings the agent to the database's view, whatever its reason: off a removed or disabled
+    /// subscription, onto the current key, out of subscription mode when the database no longer assigns one. The
+    /// reason only names the rotation (a rollover of the agent's own subscription is a Rollover).
+    /// </summary>
     public async Task<NextState> OnRefreshAsync(AgentCredentialState saga, AgentTokenRefreshRequested refresh, CancellationToken cancellationToken)
     {
+        if (refresh.Reason == TokenRefreshReason.Recheck)
+            return await failureDecisions.RecheckAsync(saga, refresh.CausationId, cancellationToken);
         var rotationId = RotationIdFor(saga, $"refresh-{refresh.Reason}", refresh.CausationId);
         if (await history.ExistsAsync(rotationId, cancellationToken))
             return NextState.Idle;
+        if (refresh.Reason is TokenRefreshReason.Rollover or TokenRefreshReason.Retry)
+            saga.NewTrigger();
 
         var agent = await agentLock.TakeAsync(saga.AgentName, rotationId, cancellationToken);
         var current = agent?.SubscriptionId is { } id ? await selector.FindAsync(id, cancellationToken) : null;
         RotationCause Cause(SwitchTrigger trigger, string reason) => new(rotationId, trigger, refresh.CausationId, reason);
-        switch (refresh.Reason)
+        switch (agent)
         {
-            case TokenRefreshReason.Removal when agent is not null && current is not null && current.Id == refresh.SubscriptionId:
-            case TokenRefreshReason.Reconcile when agent is not null && current?.DeletedAt is not null:
-                return await MoveOffRemovedSubscriptionAsync(saga, agent, current, Cause(SwitchTrigger.Removal, $"subscription {current.Name} was removed"), cancellationToken);
+            case not null when current is { DeletedAt: not null } or { DisabledAt: not null }:
+                var gone = current.DeletedAt is not null ? "removed" : $"disabled ({current.DisabledReason})";
+                return (await rotations.MoveOffAsync(saga, agent, current, Cause(SwitchTrigger.Removal, $"subscription {current.Name} was {gone}"), cancellationToken)).Next;
 
-            case TokenRefreshReason.Rollover when agent is not null && current is not null && current.Id == refresh.SubscriptionId && !AlreadyRuns(saga, current):
-                return await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Rollover, $"key version {current.KeyVersion} of {current.Name}"));
+            case not null when current is not null && !AlreadyRuns(saga, current):
+                return refresh.Reason == TokenRefreshReason.Rollover && current.Id == refresh.SubscriptionId
+                    ? await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Rollover, $"key version {current.KeyVersion} of {current.Name}"))
+                    : await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Reconcile,
+                        $"the agent lags the database (applied {saga.AppliedSubscriptionId} v{saga.AppliedKeyVersion}, out of sync: {saga.OutOfSync})"));
 
-            case TokenRefreshReason.Reconcile when agent is not null && current is not null && !AlreadyRuns(saga, current):
-                return await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Reconcile,
-                    $"the agent lags the database (applied {saga.AppliedSubscriptionId} v{saga.AppliedKeyVersion}, out of sync: {saga.OutOfSync})"));
-
-            case TokenRefreshReason.Reconcile when agent is not null && current is null && saga.AppliedSubscriptionId is not null:
+            case not null when current is null && saga.AppliedSubscriptionId is not null:
                 return await rotations.StartRecreateAsync(saga, agent, null, Cause(SwitchTrigger.Reconcile,
                     "the agent still runs a subscription the database no longer assigns"), "leave subscription mode");
 
@@ -132,55 +98,38 @@ public sealed class RotationDecisions(
     }
 
     /// <summary>
-    /// About the subscription being left, a failure mid-rotation is the rest of the burst that started the
-    /// rotation: recorded as stale. About anything else, it waits for the rotation to end.
+    /// Once a rotation has ended: the reassignment that waited, else the failures that waited (each decided as it
+    /// would have been: stale unless about the agent's subscription as it is now), else the refresh.
     /// </summary>
-    public async Task DeferFailureAsync(AgentCredentialState saga, SubscriptionFailureReported failure)
-    {
-        var record = await failures.RecordAsync(failure);
-        if (record.Decision is not null)
-            return;
-        if (failure.SubscriptionId == saga.FromSubscriptionId)
-            record.Decision = $"stale: rotation {saga.RotationId} is already moving the agent away from it";
-        else
-            saga.Defer(PendingRequestKind.Failure, failure.FailureId, failure.SubscriptionId);
-    }
-
     public async Task<NextState> ApplyPendingAsync(AgentCredentialState saga, CancellationToken cancellationToken)
     {
-        if (saga.TakePending() is not { } pending)
-            return NextState.Idle;
-        logger.LogInformation("Agent {AgentName}: applying the {Kind} {Id} that arrived mid-rotation", saga.AgentName, pending.Kind, pending.Id);
-        return pending.Kind switch
+        if (saga.TakeReassignment() is { } reassignment)
         {
-            PendingRequestKind.Reassignment => await OnReassignmentAsync(saga, new SubscriptionReassignmentRequested
+            logger.LogInformation("Agent {AgentName}: applying the reassignment {RequestId} that arrived mid-rotation", saga.AgentName, reassignment.RequestId);
+            return await OnReassignmentAsync(saga, new SubscriptionReassignmentRequested
             {
-                RequestId = pending.Id, AgentName = saga.AgentName, SubscriptionId = pending.SubscriptionId, RequestedBy = "deferred",
-            }, cancellationToken),
-            PendingRequestKind.Refresh => await OnRefreshAsync(saga, new AgentTokenRefreshRequested
+                RequestId = reassignment.RequestId, AgentName = saga.AgentName, SubscriptionId = reassignment.SubscriptionId, RequestedBy = "deferred",
+            }, cancellationToken);
+        }
+        while (saga.PendingFailureIds is [var failureId, ..])
+        {
+            saga.PendingFailureIds.RemoveAt(0);
+            if (await failures.FindAsync(failureId, cancellationToken) is not { } record)
+                continue;
+            logger.LogInformation("Agent {AgentName}: deciding the failure {FailureId} that arrived mid-rotation", saga.AgentName, failureId);
+            var next = await OnFailureAsync(saga, FailureHistory.ToEvent(record), cancellationToken);
+            if (next != NextState.Idle)
+                return next;
+        }
+        if (saga.TakeRefresh() is { } refresh)
+        {
+            logger.LogInformation("Agent {AgentName}: applying the {Reason} refresh {CausationId} that arrived mid-rotation", saga.AgentName, refresh.Reason, refresh.CausationId);
+            return await OnRefreshAsync(saga, new AgentTokenRefreshRequested
             {
-                AgentName = saga.AgentName,
-                SubscriptionId = pending.SubscriptionId ?? Guid.Empty,
-                KeyVersion = 0,
-                Reason = pending.RefreshReason ?? TokenRefreshReason.Reconcile,
-                CausationId = pending.Id,
-            }, cancellationToken),
-            PendingRequestKind.Failure when await failures.FindAsync(pending.Id, cancellationToken) is { } failure =>
-                await OnFailureAsync(saga, FailureHistory.ToEvent(failure), cancellationToken),
-            _ => NextState.Idle,
-        };
-    }
-
-    async Task<NextState> MoveOffRemovedSubscriptionAsync(AgentCredentialState saga, Agent agent, Subscription removed, RotationCause cause, CancellationToken cancellationToken)
-    {
-        var target = await selector.ChooseAlternativeAsync(removed.Id, cancellationToken);
-        if (target is not null)
-            return await rotations.StartHotReloadAsync(saga, agent, target, cause);
-
-        // A deleted token never stays live: with nowhere to go, the agent leaves subscription mode.
-        outbox.Publish(new AgentSubscriptionsExhausted { AgentName = saga.AgentName, FailedSubscriptionId = removed.Id }, saga.CorrelationId);
-        return await rotations.StartRecreateAsync(saga, agent, null, cause with { Reason = $"{cause.Reason}; no alternative: leaving subscription mode" },
-            "subscription removed with no alternative: leave subscription mode");
+                AgentName = saga.AgentName, SubscriptionId = refresh.SubscriptionId ?? Guid.Empty, KeyVersion = 0, Reason = refresh.Reason, CausationId = refresh.CausationId,
+            }, cancellationToken);
+        }
+        return NextState.Idle;
     }
 
     async Task<NextState> NoRotationAsync(AgentCredentialState saga, Guid rotationId)
@@ -200,6 +149,6 @@ public sealed class RotationDecisions(
         !saga.OutOfSync && saga.AppliedSubscriptionId == subscription.Id && saga.AppliedKeyVersion >= subscription.KeyVersion;
 
     /// <summary>Derived from what triggered it, so a redelivered message finds the lease and history row it already made.</summary>
-    static Guid RotationIdFor(AgentCredentialState saga, string trigger, Guid causationId) =>
+    internal static Guid RotationIdFor(AgentCredentialState saga, string trigger, Guid causationId) =>
         AgentIdentity.NameBased(saga.CorrelationId, $"{trigger}:{causationId}");
 }

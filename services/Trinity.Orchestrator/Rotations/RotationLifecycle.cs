@@ -18,6 +18,7 @@ namespace Trinity.Orchestrator.Rotations;
 /// </summary>
 public sealed class RotationLifecycle(
     AgentLock agentLock,
+    SubscriptionSelector selector,
     OutboxWriter outbox,
     RotationHistory history,
     TimeProvider clock,
@@ -38,6 +39,21 @@ public sealed class RotationLifecycle(
             FencingToken = agent.FencingToken,
         }, saga.CorrelationId);
         return NextState.Reloading;
+    }
+
+    /// <summary>
+    /// Off a subscription that was removed or disabled: to the alternative, or — with none — out of subscription mode
+    /// (a drained recreate without the token: a deleted or revoked token never stays live), exhaustion published.
+    /// </summary>
+    public async Task<(NextState Next, Subscription? Target)> MoveOffAsync(AgentCredentialState saga, Agent agent, Subscription leaving, RotationCause cause,
+        CancellationToken cancellationToken)
+    {
+        var target = (await selector.ChooseAlternativeAsync(leaving.Id, cancellationToken)).Target;
+        if (target is not null)
+            return (await StartHotReloadAsync(saga, agent, target, cause), target);
+        outbox.Publish(new AgentSubscriptionsExhausted { AgentName = saga.AgentName, FailedSubscriptionId = leaving.Id }, saga.CorrelationId);
+        return (await StartRecreateAsync(saga, agent, null, cause with { Reason = $"{cause.Reason}; no alternative: leaving subscription mode" },
+            $"subscription {leaving.Name} is gone with no alternative: leave subscription mode"), null);
     }
 
     /// <summary>A change of auth mode needs a new container (the API key variable must go, or come back): drained, never killed.</summary>
@@ -78,7 +94,7 @@ public sealed class RotationLifecycle(
     {
         var rotationId = saga.RotationId!.Value;
         await history.FailedAsync(rotationId, reason, detail, cancellationToken);
-        saga.OutOfSync = true;
+        saga.Failed($"{reason}: {detail}", clock.GetUtcNow(), Options.RetryBackoff, Options.LongestRetryBackoff);
         logger.LogError("Rotation {RotationId} of agent {AgentName} failed ({Reason}: {Detail}); the agent is out of sync until a later rotation succeeds",
             rotationId, saga.AgentName, reason, detail);
         await EndAsync(saga);

@@ -49,11 +49,12 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
         // Nothing is lost while busy: what arrives mid-rotation is applied when the rotation ends.
         During(Reloading, Recreating,
             When(FailureReported).ThenAsync(c => Decisions(c).DeferFailureAsync(c.Saga, c.Message)),
-            When(ReassignmentRequested).Then(c => c.Saga.Defer(PendingRequestKind.Reassignment, c.Message.RequestId, c.Message.SubscriptionId)),
-            When(TokenRefreshRequested).Then(c => c.Saga.Defer(PendingRequestKind.Refresh, c.Message.CausationId, c.Message.SubscriptionId, c.Message.Reason)),
+            When(ReassignmentRequested).Then(c => c.Saga.DeferReassignment(c.Message.RequestId, c.Message.SubscriptionId)),
+            When(TokenRefreshRequested).Then(c => c.Saga.DeferRefresh(c.Message.CausationId, c.Message.Reason, c.Message.SubscriptionId)),
             When(ContainerRecreated, c => c.Message.RotationId == c.Saga.RotationId)
                 .ThenAsync(c => EndAsync(c, rotation => rotation.CompleteAsync(c.Saga, SwitchMethod.Recreate, null,
-                    $"container {Short(c.Message.OldContainerId)} → {Short(c.Message.NewContainerId)}; {c.Message.TurnsOutlivingDrain} turns outlived the drain", c.CancellationToken))),
+                    $"container {Short(c.Message.OldContainerId)} → {Short(c.Message.NewContainerId)}; " +
+                    (c.Message.Drained ? $"{c.Message.TurnsOutlivingDrain} turns outlived the drain" : "the agent could not be drained (no drain route)"), c.CancellationToken))),
             When(ContainerRecreateSkipped, c => c.Message.RotationId == c.Saga.RotationId)
                 .ThenAsync(c => EndAsync(c, rotation => rotation.CompleteAsync(c.Saga, SwitchMethod.Skipped, null,
                     $"{c.Message.Reason}: the next start bakes the database's token", c.CancellationToken))),

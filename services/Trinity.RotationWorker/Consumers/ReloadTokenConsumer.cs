@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Secrets;
@@ -25,6 +26,7 @@ public sealed class ReloadTokenConsumer(
     TrinityDbContext db,
     SecretCipher cipher,
     AgentEndpointClient agents,
+    FaultPoints faults,
     IOptions<RotationWorkerOptions> options,
     ILogger<ReloadTokenConsumer> logger) : IConsumer<ReloadToken>
 {
@@ -33,8 +35,16 @@ public sealed class ReloadTokenConsumer(
         var command = context.Message;
         var agentName = AgentName.Normalize(command.AgentName);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RotationId"] = command.RotationId, ["AgentName"] = agentName });
+        await faults.ReachedAsync("reload-received", context.CancellationToken);
 
         var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, context.CancellationToken);
+        if (agent is { BaseUrl: null, ContainerId: null })
+        {
+            // Nothing runs this agent: there is nothing to reload or recreate, and its next start bakes the database's token.
+            logger.LogInformation("Agent {AgentName} has no placement at all: rotation {RotationId} is skipped", agentName, command.RotationId);
+            await context.Publish(new ContainerRecreateSkipped { RotationId = command.RotationId, AgentName = agentName, Reason = RecreateSkipReason.NoContainer });
+            return;
+        }
         if (agent?.BaseUrl is null || agent.EncryptedControlKey is null)
         {
             await FailAsync(context, RotationFailureReason.NoPlacement, "the agent has no placement (base URL and control key)");
@@ -58,7 +68,7 @@ public sealed class ReloadTokenConsumer(
 
         var calling = Stopwatch.StartNew();
         var result = await agents.ReloadAsync(agent.BaseUrl, cipher.Decrypt(agent.EncryptedControlKey), cipher.Decrypt(subscription.EncryptedToken),
-            context.CancellationToken);
+            command.FencingToken, context.CancellationToken);
         TrinityMetrics.AgentReloadCalled(JsonNamingPolicy.KebabCaseLower.ConvertName(result.Answer.ToString()), calling.Elapsed);
         switch (result.Answer)
         {
@@ -68,6 +78,10 @@ public sealed class ReloadTokenConsumer(
                 break;
             case ReloadAnswer.Rejected:
                 await FailAsync(context, RotationFailureReason.Rejected, $"the agent answered {result.StatusCode}; not recreating, which would hide a bug or a wrong key");
+                break;
+            case ReloadAnswer.Stale:
+                await FailAsync(context, RotationFailureReason.FencingTokenStale,
+                    $"the agent refused fence {command.FencingToken}: it accepted a newer rotation's reload already");
                 break;
             case ReloadAnswer.EndpointMissing:
                 await FallBackAsync(context, FallbackReason.EndpointMissing);

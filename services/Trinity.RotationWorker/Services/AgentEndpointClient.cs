@@ -13,6 +13,9 @@ public enum ReloadAnswer
     Reloaded,
     EndpointMissing,
     Rejected,
+
+    /// <summary>409: the agent accepted a newer fence — a later rotation reached it first.</summary>
+    Stale,
     AgentError,
     Unreachable,
 }
@@ -25,7 +28,7 @@ public sealed record ReloadResult(ReloadAnswer Answer, string? LiveFingerprint =
 /// </summary>
 public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorkerOptions> options, ILogger<AgentEndpointClient> logger)
 {
-    public async Task<ReloadResult> ReloadAsync(string baseUrl, string controlKey, string token, CancellationToken cancellationToken)
+    public async Task<ReloadResult> ReloadAsync(string baseUrl, string controlKey, string token, long fencingToken, CancellationToken cancellationToken)
     {
         var attempts = Math.Max(1, options.Value.UnreachableAttempts);
         var backoff = options.Value.RetryBackoff;
@@ -35,7 +38,8 @@ public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorker
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl.TrimEnd('/')}/api/credentials/reload-token")
                 {
-                    Content = JsonContent.Create(new { token, removeApiKey = true }),
+                    // The fence goes with the token: the agent itself refuses a reload older than one it accepted.
+                    Content = JsonContent.Create(new Dictionary<string, object> { ["token"] = token, ["removeApiKey"] = true, ["fencing_token"] = fencingToken }),
                 };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", controlKey);
                 using var response = await SendAsync(request, cancellationToken);
@@ -44,6 +48,7 @@ public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorker
                     // The agent answers with the fingerprint it now runs, computed from its own credentials.
                     HttpStatusCode.OK => new ReloadResult(ReloadAnswer.Reloaded, (await response.Content.ReadFromJsonAsync<CredentialState>(cancellationToken))?.Fingerprint, 200),
                     HttpStatusCode.NotFound => new ReloadResult(ReloadAnswer.EndpointMissing, StatusCode: 404),
+                    HttpStatusCode.Conflict => new ReloadResult(ReloadAnswer.Stale, StatusCode: 409),
                     >= HttpStatusCode.InternalServerError => new ReloadResult(ReloadAnswer.AgentError, StatusCode: (int)response.StatusCode),
                     _ => new ReloadResult(ReloadAnswer.Rejected, StatusCode: (int)response.StatusCode),
                 };

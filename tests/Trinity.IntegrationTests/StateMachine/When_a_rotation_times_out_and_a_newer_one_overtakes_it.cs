@@ -32,7 +32,8 @@ public sealed class When_a_rotation_times_out_and_a_newer_one_overtakes_it(When_
                 await AddSubscriptionAsync("subscription-c", TokenC));
             AgentServer = await StartAgentServerAsync(Agent, tokenA, Subs.A.Id);
             await StartObserverAsync();
-            await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReloadDeadline"] = "00:00:08" });
+            // Long enough for a worker started on a loaded machine to take the second rotation's command in time.
+            await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["Trinity__Orchestrator__ReloadDeadline"] = "00:00:20" });
 
             await Observer.Publish(Failure(Agent, Subs.A.Id));
             await Eventually.Until(async () => (await RotationsAsync(Agent)).Count, n => n == 1, "the first rotation to start");

@@ -55,7 +55,8 @@ public sealed class Deciding_a_failure(OrchestratorStores stores) : DecisionSpec
     {
         var a = await d.SubscriptionAsync("a");
         var b = await d.SubscriptionAsync("b");
-        d.Db.Failures.Add(new FailureRecord { Id = Guid.NewGuid(), AgentName = "someone-else", SubscriptionId = b.Id, Kind = FailureKind.RateLimited, Source = FailureSource.Chat, OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-5), RecordedAt = DateTimeOffset.UtcNow });
+        var bFailedAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds());
+        d.Db.Failures.Add(new FailureRecord { Id = Guid.NewGuid(), AgentName = "someone-else", SubscriptionId = b.Id, Kind = FailureKind.RateLimited, Source = FailureSource.Chat, OccurredAt = bFailedAt, RecordedAt = DateTimeOffset.UtcNow });
         var saga = await d.AgentAsync(on: a);
         var failure = Decision.Failure(saga, about: a);
 
@@ -64,8 +65,10 @@ public sealed class Deciding_a_failure(OrchestratorStores stores) : DecisionSpec
         Assert.Equal(a.Id, d.Agent(saga).SubscriptionId);
         var (exhausted, destination) = Assert.Single(d.Staged<AgentSubscriptionsExhausted>());
         Assert.Equal((saga.AgentName, a.Id, null), (exhausted.AgentName, exhausted.FailedSubscriptionId, destination));
-        Assert.Equal("exhausted: no viable alternative", d.FailureRecord(failure).Decision);
+        Assert.StartsWith("exhausted: no viable alternative; looked at again at", d.FailureRecord(failure).Decision, StringComparison.Ordinal);
         Assert.Null(await d.LeaseOwnerAsync(saga));
+        // Looked at again when B's two-hour cooldown ends (design §4 rule 4), without another report.
+        Assert.Equal((bFailedAt.AddHours(2), failure.FailureId), (saga.RecheckAt!.Value, saga.RecheckFailureId!.Value));
     });
 
     [Fact]
@@ -146,7 +149,7 @@ public sealed class Deciding_a_failure(OrchestratorStores stores) : DecisionSpec
 
         Assert.StartsWith($"stale: rotation {saga.RotationId}", d.FailureRecord(sibling).Decision, StringComparison.Ordinal);
         Assert.Null(d.FailureRecord(ofTheNewOne).Decision);
-        Assert.Equal((Infrastructure.Persistence.Sagas.PendingRequestKind.Failure, ofTheNewOne.FailureId), (saga.PendingKind, saga.PendingId));
+        Assert.Equal([ofTheNewOne.FailureId], saga.PendingFailureIds);
         Assert.Single(d.Staged<ReloadToken>());
     });
 }

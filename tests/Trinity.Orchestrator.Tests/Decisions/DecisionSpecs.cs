@@ -64,11 +64,23 @@ public abstract class DecisionSpecs(OrchestratorStores stores)
             return new AgentCredentialState { CorrelationId = AgentIdentity.For(name), AgentName = name, AppliedSubscriptionId = on?.Id, AppliedKeyVersion = on?.KeyVersion };
         }
 
-        public static SubscriptionFailureReported Failure(AgentCredentialState saga, Subscription about) => new()
+        public static SubscriptionFailureReported Failure(AgentCredentialState saga, Subscription about, FailureKind kind = FailureKind.RateLimited, int? keyVersion = null) => new()
         {
-            FailureId = NewId.NextGuid(), AgentName = saga.AgentName, SubscriptionId = about.Id, Kind = FailureKind.RateLimited,
+            FailureId = NewId.NextGuid(), AgentName = saga.AgentName, SubscriptionId = about.Id, Kind = kind, KeyVersion = keyVersion,
             Source = FailureSource.Chat, OccurredAt = DateTimeOffset.UtcNow,
         };
+
+        /// <summary>Records the failure as the intake would, with the status code the producer reported.</summary>
+        public async Task<SubscriptionFailureReported> ReportedAsync(SubscriptionFailureReported failure, int statusCode)
+        {
+            Db.Failures.Add(new FailureRecord
+            {
+                Id = failure.FailureId, AgentName = failure.AgentName, SubscriptionId = failure.SubscriptionId, Kind = failure.Kind, Source = failure.Source,
+                StatusCode = statusCode, KeyVersion = failure.KeyVersion, OccurredAt = failure.OccurredAt, RecordedAt = DateTimeOffset.UtcNow,
+            });
+            await Db.SaveChangesAsync();
+            return failure;
+        }
 
         public Agent Agent(AgentCredentialState saga) => Db.Agents.Local.Single(a => a.Name == saga.AgentName);
 

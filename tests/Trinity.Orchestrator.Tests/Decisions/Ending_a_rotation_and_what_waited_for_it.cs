@@ -103,7 +103,7 @@ public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores 
         await d.Decisions.OnFailureAsync(saga, Decision.Failure(saga, about: a), default);
         var first = saga.RotationId!.Value;
         var waiting = Reassign(saga, to: c);
-        saga.Defer(PendingRequestKind.Reassignment, waiting.RequestId, c.Id);
+        saga.DeferReassignment(waiting.RequestId, c.Id);
 
         await d.Lifecycle.CompleteAsync(saga, SwitchMethod.HotReload, b.TokenFingerprint, null, default);
         Assert.Equal((b.Id, false, (Guid?)null), (saga.AppliedSubscriptionId, saga.OutOfSync, saga.RotationId));
@@ -113,7 +113,7 @@ public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores 
         Assert.Equal(RotationOutcome.Succeeded, d.Db.Rotations.Local.Single(r => r.Id == first).Outcome);
 
         Assert.Equal(NextState.Reloading, await d.Decisions.ApplyPendingAsync(saga, default));
-        Assert.Null(saga.PendingKind);
+        Assert.False(saga.HasPending);
         Assert.Equal((c.Id, 2L), (d.Agent(saga).SubscriptionId, d.Agent(saga).FencingToken));
         Assert.Equal(SwitchTrigger.Manual, saga.RotationTrigger);
     });
@@ -159,19 +159,109 @@ public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores 
     });
 
     [Fact]
-    public void A_reassignment_waiting_is_never_displaced_by_a_refresh_or_a_failure_and_a_later_one_replaces_it()
+    public Task A_429_during_a_rollover_is_real_it_waits_and_moves_the_agent_once_the_rollover_ends() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a", keyVersion: 2);
+        var b = await d.SubscriptionAsync("b");
+        var saga = await d.AgentAsync(on: a);
+        saga.AppliedKeyVersion = 1;
+        Assert.Equal(NextState.Reloading, await d.Decisions.OnRefreshAsync(saga, Rollover(saga, a), default));
+        var rateLimited = Decision.Failure(saga, about: a);
+
+        await d.Decisions.DeferFailureAsync(saga, rateLimited);
+        Assert.Null(d.FailureRecord(rateLimited).Decision);
+        await d.Lifecycle.CompleteAsync(saga, SwitchMethod.HotReload, a.TokenFingerprint, null, default);
+
+        Assert.Equal(NextState.Reloading, await d.Decisions.ApplyPendingAsync(saga, default));
+        Assert.Equal(b.Id, d.Agent(saga).SubscriptionId);
+        Assert.Equal($"switched to {b.Name}", d.FailureRecord(rateLimited).Decision);
+    });
+
+    [Fact]
+    public Task A_failure_that_waited_is_decided_before_a_refresh_that_came_after_it_and_is_not_lost() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var b = await d.SubscriptionAsync("b");
+        var c = await d.SubscriptionAsync("c");
+        var saga = await d.AgentAsync(on: a);
+        await d.Decisions.OnFailureAsync(saga, Decision.Failure(saga, about: a), default);
+        var aboutB = Decision.Failure(saga, about: b);
+        await d.Decisions.DeferFailureAsync(saga, aboutB);
+        var sameB = Decision.Failure(saga, about: b);
+        await d.Decisions.DeferFailureAsync(saga, sameB);
+        saga.DeferRefresh(Guid.NewGuid(), TokenRefreshReason.Reconcile, b.Id);
+
+        await d.Lifecycle.CompleteAsync(saga, SwitchMethod.HotReload, b.TokenFingerprint, null, default);
+        Assert.Equal(NextState.Reloading, await d.Decisions.ApplyPendingAsync(saga, default));
+
+        Assert.Equal(c.Id, d.Agent(saga).SubscriptionId);
+        Assert.Equal($"switched to {c.Name}", d.FailureRecord(aboutB).Decision);
+        Assert.Equal($"absorbed: failure {aboutB.FailureId} of the same subscription waits for the rotation to end", d.FailureRecord(sameB).Decision);
+        Assert.NotNull(saga.PendingRefreshId);
+    });
+
+    [Fact]
+    public Task A_failed_rotation_backs_off_the_reconciler_and_a_success_starts_it_afresh() => Within(async d =>
+    {
+        var a = await d.SubscriptionAsync("a");
+        var b = await d.SubscriptionAsync("b");
+        var saga = await d.AgentAsync(on: a);
+        await d.Decisions.OnReassignmentAsync(saga, Reassign(saga, to: b), default);
+        await d.Lifecycle.FailAsync(saga, RotationFailureReason.Rejected, "401", default);
+        var firstRetry = saga.NextAttemptAt!.Value - DateTimeOffset.UtcNow;
+        Assert.Equal((1, "Rejected: 401"), (saga.FailedAttempts, saga.LastFailure));
+        Assert.InRange(firstRetry, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
+
+        await d.Decisions.OnRefreshAsync(saga, new AgentTokenRefreshRequested
+        {
+            AgentName = saga.AgentName, SubscriptionId = b.Id, KeyVersion = 1, Reason = TokenRefreshReason.Reconcile, CausationId = Guid.NewGuid(),
+        }, default);
+        await d.Lifecycle.FailAsync(saga, RotationFailureReason.Rejected, "401", default);
+        Assert.Equal(2, saga.FailedAttempts);
+        Assert.InRange(saga.NextAttemptAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(55), TimeSpan.FromSeconds(60));
+
+        await d.Decisions.OnRefreshAsync(saga, new AgentTokenRefreshRequested
+        {
+            AgentName = saga.AgentName, SubscriptionId = b.Id, KeyVersion = 1, Reason = TokenRefreshReason.Reconcile, CausationId = Guid.NewGuid(),
+        }, default);
+        await d.Lifecycle.CompleteAsync(saga, SwitchMethod.HotReload, b.TokenFingerprint, null, default);
+        Assert.Equal((0, (DateTimeOffset?)null, (string?)null), (saga.FailedAttempts, saga.NextAttemptAt, saga.LastFailure));
+    });
+
+    [Fact]
+    public void The_back_off_doubles_up_to_an_hour_and_a_new_trigger_starts_it_afresh()
     {
         var saga = new AgentCredentialState();
-        var (first, later) = (Guid.NewGuid(), Guid.NewGuid());
-        saga.Defer(PendingRequestKind.Failure, Guid.NewGuid(), Guid.NewGuid());
-        saga.Defer(PendingRequestKind.Reassignment, first, Guid.NewGuid());
-        saga.Defer(PendingRequestKind.Refresh, Guid.NewGuid(), Guid.NewGuid(), TokenRefreshReason.Rollover);
-        saga.Defer(PendingRequestKind.Failure, Guid.NewGuid(), Guid.NewGuid());
-        Assert.Equal((PendingRequestKind.Reassignment, first), (saga.PendingKind, saga.PendingId));
+        var now = DateTimeOffset.UtcNow;
+        var waits = Enumerable.Range(0, 9).Select(_ =>
+        {
+            saga.Failed("Rejected", now, TimeSpan.FromSeconds(30), TimeSpan.FromHours(1));
+            return saga.NextAttemptAt!.Value - now;
+        }).ToList();
+        Assert.Equal([30, 60, 120, 240, 480, 960, 1920, 3600, 3600], waits.Select(w => (int)w.TotalSeconds));
+        saga.NewTrigger();
+        Assert.Equal((0, (DateTimeOffset?)null), (saga.FailedAttempts, saga.NextAttemptAt));
+    }
 
-        saga.Defer(PendingRequestKind.Reassignment, later, null);
-        Assert.Equal(new PendingRequest(PendingRequestKind.Reassignment, later, null, null), saga.TakePending());
-        Assert.Null(saga.TakePending());
+    [Fact]
+    public void What_waits_a_later_reassignment_replaces_refreshes_coalesce_and_every_failure_is_kept()
+    {
+        var saga = new AgentCredentialState();
+        var (failure1, failure2, later) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        saga.DeferFailure(failure1);
+        saga.DeferReassignment(Guid.NewGuid(), Guid.NewGuid());
+        saga.DeferRefresh(Guid.NewGuid(), TokenRefreshReason.Reconcile, null);
+        var removal = Guid.NewGuid();
+        saga.DeferRefresh(removal, TokenRefreshReason.Removal, Guid.NewGuid());
+        saga.DeferRefresh(Guid.NewGuid(), TokenRefreshReason.Rollover, Guid.NewGuid());
+        saga.DeferFailure(failure2);
+        saga.DeferReassignment(later, null);
+
+        Assert.Equal([failure1, failure2], saga.PendingFailureIds);
+        Assert.Equal((later, (Guid?)null), saga.TakeReassignment());
+        Assert.Null(saga.TakeReassignment());
+        Assert.Equal((removal, TokenRefreshReason.Removal), saga.TakeRefresh() is { } refresh ? (refresh.CausationId, refresh.Reason) : default);
+        Assert.True(saga.HasPending);
     }
 
     static SubscriptionReassignmentRequested Reassign(AgentCredentialState saga, Subscription? to) =>

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Orchestrator.Configuration;
 using Trinity.Orchestrator.Intake;
@@ -84,6 +86,30 @@ public sealed class Recording_failure_reports_in_groups(OrchestratorStores store
         await RecordAsOneGroupAsync(TrinityTestStores.Failure(agent, a.Id), TrinityTestStores.Failure(agent, b.Id));
 
         Assert.Equal(new[] { a.Id, b.Id }.Order(), Published(agent).Select(p => p.SubscriptionId).Order());
+    }
+
+    [Fact]
+    public async Task A_report_carries_the_key_version_of_its_fingerprint_else_the_one_in_force_when_it_occurred()
+    {
+        var (a, oldToken) = await stores.NewSubscriptionAsync("a");
+        var rolledOverAt = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await using (var db = stores.NewDbContext())
+        {
+            db.SubscriptionKeys.Add(new SubscriptionKey { SubscriptionId = a.Id, KeyVersion = 2, TokenFingerprint = TokenFingerprint.Of(Canary.NewToken()), CreatedAt = rolledOverAt });
+            await db.SaveChangesAsync();
+            await db.Subscriptions.Where(s => s.Id == a.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.KeyVersion, 2));
+            await db.SubscriptionKeys.Where(k => k.SubscriptionId == a.Id && k.KeyVersion == 1).ExecuteUpdateAsync(k => k.SetProperty(x => x.CreatedAt, rolledOverAt.AddDays(-1)));
+        }
+        var agent = OrchestratorStores.NewAgentName("keys");
+        var byOldFingerprint = TrinityTestStores.Failure(agent, a.Id) with { SubscriptionId = null, TokenFingerprint = TokenFingerprint.Of(oldToken), Kind = FailureKind.AuthenticationFailed };
+        var beforeTheRollover = TrinityTestStores.Failure(agent, a.Id) with { OccurredAt = rolledOverAt.AddMinutes(-1), Kind = FailureKind.AuthenticationFailed };
+        var afterTheRollover = TrinityTestStores.Failure(agent, a.Id) with { Kind = FailureKind.RateLimited };
+
+        Assert.All(await RecordAsOneGroupAsync(byOldFingerprint, beforeTheRollover, afterTheRollover), Assert.Null);
+
+        await using var read = stores.NewDbContext();
+        var versions = await read.Failures.Where(f => f.AgentName == agent).ToDictionaryAsync(f => f.Id, f => f.KeyVersion);
+        Assert.Equal((1, 1, 2), (versions[byOldFingerprint.FailureId], versions[beforeTheRollover.FailureId], versions[afterTheRollover.FailureId]));
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using static Trinity.Cli.Commands.SubscriptionCommands;
 
 namespace Trinity.Cli.Commands;
 
-/// <summary><c>agents list|show|register|reassign|remove</c> and <c>rotations</c>, over the API.</summary>
+/// <summary><c>agents list|show|register|reassign|retry|remove</c> and <c>rotations</c>, over the API.</summary>
 public static class AgentCommands
 {
     public static async Task<int> ListAsync(CliArguments args, CliSettings settings)
@@ -44,6 +44,9 @@ public static class AgentCommands
             ["in sync", Text(agent, "inSync")],
             ["container", Short(Text(agent, "containerId"))],
             ["live fingerprint", Text(agent, "liveFingerprint")],
+            ["failed attempts", Text(agent, "failedAttempts")],
+            ["next attempt", Text(agent, "nextAttemptAt")],
+            ["last failure", Text(agent, "lastFailure")],
             ["last rotation", last is { } r ? $"{Text(r, "trigger")} by {Text(r, "method") ?? "-"}: {Text(r, "outcome")} at {Text(r, "completedAt") ?? Text(r, "startedAt")}" : null],
         });
         return 0;
@@ -83,6 +86,20 @@ public static class AgentCommands
             Output.Json(accepted);
         else
             Console.Out.WriteLine($"Reassignment of {name} accepted (request {Text(accepted, "requestId")}); follow it with `./trinity rotations --agent {name}`.");
+        return 0;
+    }
+
+    /// <summary>Tries an agent whose rotations keep failing again now, instead of at the end of its back-off.</summary>
+    public static async Task<int> RetryAsync(CliArguments args, CliSettings settings)
+    {
+        var name = args.Word(2, "the agent's name");
+        args.RejectUnknown(3);
+        using var api = Api(settings);
+        var accepted = await api.PostAsync($"api/agents/{Uri.EscapeDataString(name)}/retry", new { });
+        if (args.Json)
+            Output.Json(accepted);
+        else
+            Console.Out.WriteLine($"Agent {name} will be tried again now; follow it with `./trinity rotations --agent {name}`.");
         return 0;
     }
 

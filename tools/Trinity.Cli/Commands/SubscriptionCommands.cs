@@ -4,7 +4,7 @@ using Trinity.Cli.Connections;
 
 namespace Trinity.Cli.Commands;
 
-/// <summary><c>subscriptions list|add|remove</c> over the API. A token is read from <c>--token-file</c> (owner-only) or standard input, never from an argument.</summary>
+/// <summary><c>subscriptions list|add|remove|enable</c> over the API. A token is read from <c>--token-file</c> (owner-only) or standard input, never from an argument.</summary>
 public static class SubscriptionCommands
 {
     public static async Task<int> ListAsync(CliArguments args, CliSettings settings)
@@ -15,9 +15,10 @@ public static class SubscriptionCommands
         if (args.Json)
             Output.Json(subscriptions);
         else
-            Output.Table(["id", "name", "key", "fingerprint", "agents", "cooling down until"], subscriptions.EnumerateArray().Select(s => new[]
+            Output.Table(["id", "name", "key", "fingerprint", "agents", "cooling down until", "disabled"], subscriptions.EnumerateArray().Select(s => new[]
             {
                 Text(s, "id"), Text(s, "name"), Text(s, "keyVersion"), Text(s, "fingerprint"), Text(s, "agentCount"), Text(s, "cooldownUntil"),
+                Text(s, "disabledAt") is { } at ? $"since {at}: {Text(s, "disabledReason")}" : null,
             }));
         return 0;
     }
@@ -48,6 +49,20 @@ public static class SubscriptionCommands
             Output.Json(new { id, removed = true });
         else
             Console.Out.WriteLine($"Subscription {id} removed; its agents move to another subscription.");
+        return 0;
+    }
+
+    /// <summary>Takes a subscription an authentication failure disabled back into use (rolling its key over does too).</summary>
+    public static async Task<int> EnableAsync(CliArguments args, CliSettings settings)
+    {
+        var id = await ResolveAsync(args.Word(2, "the subscription (id or name)"), settings);
+        args.RejectUnknown(3);
+        using var api = Api(settings);
+        var subscription = await api.PostAsync($"api/subscriptions/{id}/enable", new { });
+        if (args.Json)
+            Output.Json(subscription);
+        else
+            Console.Out.WriteLine($"Subscription {Text(subscription, "name")} ({id}) is enabled: agents may be moved onto it again.");
         return 0;
     }
 

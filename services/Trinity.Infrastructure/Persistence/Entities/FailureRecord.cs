@@ -18,6 +18,9 @@ public sealed class FailureRecord
     public int? StatusCode { get; set; }
     public string? ErrorMessage { get; set; }
     public int? RetryAfterSeconds { get; set; }
+
+    /// <summary>The key version the failing turn ran on, when it can be told (its fingerprint, else its time).</summary>
+    public int? KeyVersion { get; set; }
     public DateTimeOffset OccurredAt { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
 

@@ -18,4 +18,15 @@ public sealed class Subscription
 
     /// <summary>Soft delete: failures and history keep pointing at it.</summary>
     public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>
+    /// Set by an authentication failure of the current key: no agent is moved onto it, every agent on it is moved off,
+    /// until its key is rolled over or an operator enables it. Never cleared by time or by retention.
+    /// </summary>
+    public DateTimeOffset? DisabledAt { get; set; }
+
+    public string? DisabledReason { get; set; }
+
+    /// <summary>The failure report that disabled it.</summary>
+    public Guid? DisabledByFailureId { get; set; }
 }

@@ -14,8 +14,9 @@ public sealed class AgentCredentialStateMap : IEntityTypeConfiguration<AgentCred
         builder.Property(x => x.CurrentState).HasMaxLength(32);
         builder.Property(x => x.RotationTrigger).HasConversion<string>().HasMaxLength(16);
         builder.Property(x => x.RotationMethod).HasConversion<string>().HasMaxLength(16);
-        builder.Property(x => x.PendingKind).HasConversion<string>().HasMaxLength(16);
         builder.Property(x => x.PendingRefreshReason).HasConversion<string>().HasMaxLength(16);
+        builder.Property(x => x.LastFailure).HasMaxLength(500);
+        builder.HasIndex(x => x.RecheckAt);
         builder.Property(x => x.ExpectedFingerprint).HasMaxLength(12);
         builder.HasIndex(x => x.DeadlineAt);
     }
