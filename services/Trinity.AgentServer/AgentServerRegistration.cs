@@ -15,7 +15,8 @@ public static class AgentServerRegistration
         if (options.FleetFile is null)
         {
             var environment = new ProcessEnvironment();
-            var agent = Runtime("agent", ControlKey.Required(controlKey), environment, new OverrideFile(options.OverrideFile));
+            var baked = long.TryParse(Environment.GetEnvironmentVariable(AcceptedFence.Variable), out var fence) ? fence : 0;
+            var agent = Runtime("agent", ControlKey.Required(controlKey), environment, new OwnerOnlyFile(options.OverrideFile), baked);
             return new AgentRegistry([agent]);
         }
 
@@ -23,13 +24,16 @@ public static class AgentServerRegistration
             entry.Name,
             new ControlKey(entry.ControlKey),
             new IsolatedEnvironment(new Dictionary<string, string?> { [AgentCredentials.TokenVariable] = entry.Token }),
-            new OverrideFile(Path.Combine(options.FleetOverrideDirectory, entry.Name, "oauth-token")))));
+            new OwnerOnlyFile(Path.Combine(options.FleetOverrideDirectory, entry.Name, "oauth-token")),
+            baked: 0)));
 
-        AgentRuntime Runtime(string name, ControlKey key, AgentEnvironment environment, OverrideFile overrideFile)
+        AgentRuntime Runtime(string name, ControlKey key, AgentEnvironment environment, OwnerOnlyFile overrideFile, long baked)
         {
             var credentials = new AgentCredentials(environment, overrideFile, clock);
             credentials.Initialize();
-            return new AgentRuntime(name, key, credentials, new TurnRunner(environment, turns, clock, logs.CreateLogger($"Trinity.AgentServer.Turns.{name}")));
+            // The fence lives beside the override file: in the container's writable layer, like it.
+            var fence = new AcceptedFence(new OwnerOnlyFile(Path.Combine(Path.GetDirectoryName(overrideFile.Path)!, "fence")), baked);
+            return new AgentRuntime(name, key, credentials, fence, new TurnRunner(environment, turns, clock, logs.CreateLogger($"Trinity.AgentServer.Turns.{name}")));
         }
     }
 }

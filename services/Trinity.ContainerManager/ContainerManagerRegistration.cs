@@ -17,7 +17,12 @@ public static class ContainerManagerRegistration
         services.AddSingleton<IDockerClient>(provider =>
             new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
         services.AddHttpClient<AgentControlClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout);
-        services.AddScoped<AgentContainerOperations>();
+        services.AddScoped<AgentPlacements>();
+        services.AddScoped<DockerAgentContainers>();
+        services.AddScoped<AgentDrain>();
+        services.AddScoped<RecreateJournal>();
+        services.AddScoped<AgentRecreate>();
+        services.AddScoped<AgentStart>();
         return services;
     }
 

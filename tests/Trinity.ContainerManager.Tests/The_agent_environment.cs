@@ -3,7 +3,10 @@ using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.ContainerManager.Tests;
 
-/// <summary>The auth variables a recreated container gets, per mode; the CLI prefers the API key, so the two never coexist.</summary>
+/// <summary>
+/// The auth variables a recreated container gets, per mode (the CLI prefers the API key, so the two never coexist),
+/// and the agent's current fence, which replaces the one the old container was given.
+/// </summary>
 public sealed class The_agent_environment
 {
     static readonly string[] Baked =
@@ -12,27 +15,28 @@ public sealed class The_agent_environment
         "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-old",
         "ANTHROPIC_API_KEY=sk-ant-api03-old",
         "TRINITY_AGENT_CONTROL_KEY=old-control-key-0123456789",
+        "TRINITY_AGENT_FENCE=3",
         "Trinity__Agent__Turns__Command=/app/fake-claude",
     ];
 
-    static Agent Agent(Guid? subscription, bool useApiKey) => new() { Name = "alpha", SubscriptionId = subscription, UseApiKey = useApiKey };
+    static Agent Agent(Guid? subscription, bool useApiKey) => new() { Name = "alpha", SubscriptionId = subscription, UseApiKey = useApiKey, FencingToken = 7 };
 
     [Fact]
     public void Subscription_mode_sets_the_token_and_removes_the_api_key() =>
         Assert.Equal(
-            ["ASPNETCORE_URLS=http://127.0.0.1:18000", "Trinity__Agent__Turns__Command=/app/fake-claude", "TRINITY_AGENT_CONTROL_KEY=new-key", "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-new"],
+            ["ASPNETCORE_URLS=http://127.0.0.1:18000", "Trinity__Agent__Turns__Command=/app/fake-claude", "TRINITY_AGENT_CONTROL_KEY=new-key", "TRINITY_AGENT_FENCE=7", "CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-new"],
             AgentEnvironment.Rewrite(Baked, Agent(Guid.NewGuid(), useApiKey: true), "sk-ant-oat01-new", "sk-ant-api03-platform", "new-key"));
 
     [Fact]
     public void Api_key_mode_sets_the_key_and_removes_the_token() =>
         Assert.Equal(
-            ["ASPNETCORE_URLS=http://127.0.0.1:18000", "Trinity__Agent__Turns__Command=/app/fake-claude", "TRINITY_AGENT_CONTROL_KEY=new-key", "ANTHROPIC_API_KEY=sk-ant-api03-platform"],
+            ["ASPNETCORE_URLS=http://127.0.0.1:18000", "Trinity__Agent__Turns__Command=/app/fake-claude", "TRINITY_AGENT_CONTROL_KEY=new-key", "TRINITY_AGENT_FENCE=7", "ANTHROPIC_API_KEY=sk-ant-api03-platform"],
             AgentEnvironment.Rewrite(Baked, Agent(null, useApiKey: true), token: null, "sk-ant-api03-platform", "new-key"));
 
     [Fact]
     public void Neither_removes_both() =>
         Assert.Equal(
-            ["ASPNETCORE_URLS=http://127.0.0.1:18000", "Trinity__Agent__Turns__Command=/app/fake-claude", "TRINITY_AGENT_CONTROL_KEY=new-key"],
+            ["ASPNETCORE_URLS=http://127.0.0.1:18000", "Trinity__Agent__Turns__Command=/app/fake-claude", "TRINITY_AGENT_CONTROL_KEY=new-key", "TRINITY_AGENT_FENCE=7"],
             AgentEnvironment.Rewrite(Baked, Agent(null, useApiKey: false), token: null, "sk-ant-api03-platform", "new-key"));
 
     [Fact]

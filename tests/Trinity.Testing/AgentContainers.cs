@@ -58,6 +58,19 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
 
     public Task<ContainerInspectResponse> InspectAsync(string containerId) => Docker.Containers.InspectContainerAsync(containerId);
 
+    /// <returns>The container, or null when it is gone.</returns>
+    public async Task<ContainerInspectResponse?> InspectOrNullAsync(string containerId)
+    {
+        try
+        {
+            return await Docker.Containers.InspectContainerAsync(containerId);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Puts a file into a container (on its workspace volume, say) through the Docker API: the image has no shell.</summary>
     public async Task PutFileAsync(string containerId, string directory, string name, string content)
     {

@@ -167,6 +167,14 @@ public class TrinityTestStores : IAsyncLifetime
         return await db.LockTakeAsync(LeaseKey(agentName), owner, ttl) || await db.LockExtendAsync(LeaseKey(agentName), owner, ttl);
     }
 
+    /// <summary>Takes an agent's lease from whoever holds it, as a newer actor would after a failover lost it.</summary>
+    public async Task StealLeaseAsync(string agentName, string owner, TimeSpan ttl)
+    {
+        var db = (await _redis.Value).GetDatabase();
+        await db.KeyDeleteAsync(LeaseKey(agentName));
+        await db.LockTakeAsync(LeaseKey(agentName), owner, ttl);
+    }
+
     string LeaseKey(string agentName) => $"{RedisKeyPrefix}agent-lock:{agentName}";
 
     protected string Connection(string database) =>

@@ -2,7 +2,11 @@ using Trinity.AgentServer.Turns;
 
 namespace Trinity.AgentServer.Agents;
 
-public sealed record ReloadTokenRequest(string? Token, bool RemoveApiKey = false);
+/// <param name="FencingToken">The rotation's fence (<c>fencing_token</c>, as the design's body names it); one older than an accepted one is refused with 409.</param>
+public sealed record ReloadTokenRequest(string? Token, bool RemoveApiKey = false, [property: System.Text.Json.Serialization.JsonPropertyName("fencing_token")] long? FencingToken = null);
+
+/// <param name="TtlSeconds">How long the drain holds unless renewed (default 60, at most 3600): an interrupted drain lapses by itself.</param>
+public sealed record DrainRequest(int? TtlSeconds);
 
 public sealed record CredentialStateResponse(string? Fingerprint, string Source, DateTimeOffset? ChangedAt, int Reloads);
 
@@ -14,7 +18,7 @@ public sealed record TurnResponse(Guid Id, string? Fingerprint, string State, st
         new(turn.Id, turn.Fingerprint, turn.State.ToString(), turn.Ending?.ToString(), turn.ExitCode, turn.StartedAt, turn.EndedAt, withOutput ? turn.Output : null);
 }
 
-public sealed record AdmissionResponse(bool Draining, int InFlight);
+public sealed record AdmissionResponse(bool Draining, int InFlight, DateTimeOffset? DrainingUntil = null);
 
 /// <summary>
 /// The routes of one agent, the same code in single-agent and fleet mode. Every one requires the agent's
@@ -42,10 +46,16 @@ public static class AgentRoutes
                     return Results.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token is required and must not be empty or whitespace."] });
 
                 var agent = http.Agent();
-                agent.Credentials.Reload(request.Token.Trim(), request.RemoveApiKey);
+                var token = request.Token.Trim();
+                if (!agent.Fence.TryAccept(request.FencingToken, () => agent.Credentials.Reload(token, request.RemoveApiKey)))
+                {
+                    logger.LogWarning("Agent {AgentName}: reload with fence {Fence} refused, fence {Highest} was accepted already", agent.Name, request.FencingToken, agent.Fence.Highest);
+                    return Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                        title: $"Fence {request.FencingToken} is older than the fence {agent.Fence.Highest} this agent accepted: a newer rotation owns it.");
+                }
                 logger.LogInformation("Agent {AgentName}: token reloaded, fingerprint {Fingerprint}; API key removed: {RemoveApiKey}; {InFlight} turns in flight keep theirs",
                     agent.Name, agent.Credentials.Fingerprint, request.RemoveApiKey, agent.Turns.InFlight);
-                return Results.Ok(new { status = "success", reloaded = true, fingerprint = agent.Credentials.Fingerprint });
+                return Results.Ok(new { status = "success", reloaded = true, fingerprint = agent.Credentials.Fingerprint, fence = agent.Fence.Highest });
             });
         }
 
@@ -85,11 +95,13 @@ public static class AgentRoutes
             return Results.Ok(turns.Select(t => TurnResponse.From(t, withOutput: false)).ToList());
         });
 
-        api.MapPost("/drain", (HttpContext http) =>
+        api.MapPost("/drain", (HttpContext http, DrainRequest? request) =>
         {
+            if (request?.TtlSeconds is < 1 or > 3600)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["ttlSeconds"] = ["Between 1 and 3600."] });
             var turns = http.Agent().Turns;
-            turns.Drain();
-            return Results.Ok(new AdmissionResponse(turns.Draining, turns.InFlight));
+            turns.Drain(TimeSpan.FromSeconds(request?.TtlSeconds ?? 60));
+            return Results.Ok(new AdmissionResponse(turns.Draining, turns.InFlight, turns.DrainingUntil));
         });
 
         api.MapPost("/resume", (HttpContext http) =>

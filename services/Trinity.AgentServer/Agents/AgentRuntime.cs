@@ -4,12 +4,13 @@ using Trinity.AgentServer.Turns;
 
 namespace Trinity.AgentServer.Agents;
 
-/// <summary>Everything one agent has in this server: its key, its live credential and its turns.</summary>
-public sealed class AgentRuntime(string name, ControlKey controlKey, AgentCredentials credentials, TurnRunner turns)
+/// <summary>Everything one agent has in this server: its key, its live credential, the fence it accepted and its turns.</summary>
+public sealed class AgentRuntime(string name, ControlKey controlKey, AgentCredentials credentials, AcceptedFence fence, TurnRunner turns)
 {
     public string Name { get; } = name;
     public ControlKey ControlKey { get; } = controlKey;
     public AgentCredentials Credentials { get; } = credentials;
+    public AcceptedFence Fence { get; } = fence;
     public TurnRunner Turns { get; } = turns;
 }
 

@@ -16,4 +16,7 @@ public sealed class TurnOptions
 
     /// <summary>Working directory of every turn (the workspace).</summary>
     public string? WorkingDirectory { get; set; }
+
+    /// <summary>How many ended turns are kept for their callers to read; older ones are forgotten.</summary>
+    public int KeepEnded { get; set; } = 200;
 }

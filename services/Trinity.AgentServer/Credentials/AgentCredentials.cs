@@ -7,7 +7,7 @@ namespace Trinity.AgentServer.Credentials;
 /// An agent's live credential. A reload changes what the next turn gets; turns already running keep what
 /// they started with, because a subprocess copies its environment when it is spawned.
 /// </summary>
-public sealed class AgentCredentials(AgentEnvironment environment, OverrideFile overrideFile, TimeProvider clock)
+public sealed class AgentCredentials(AgentEnvironment environment, OwnerOnlyFile overrideFile, TimeProvider clock)
 {
     public const string TokenVariable = "CLAUDE_CODE_OAUTH_TOKEN";
     public const string ApiKeyVariable = "ANTHROPIC_API_KEY";

@@ -8,13 +8,18 @@ namespace Trinity.AgentServer.Turns;
 
 /// <summary>
 /// Starts turns as subprocesses, tracks those in flight, and stops admitting new ones while draining (a
-/// recreate waits for in-flight turns instead of killing them).
+/// recreate waits for in-flight turns instead of killing them). A drain has a time to live: whoever drains renews
+/// it while waiting, and a drain whose owner went away (a container manager killed mid-drain) lapses by itself.
+/// The turns that ended are kept for their callers, the most recent <see cref="TurnOptions.KeepEnded"/> of them.
 /// </summary>
 public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options, TimeProvider clock, ILogger logger)
 {
     readonly ConcurrentDictionary<Guid, Turn> _turns = new();
+    DateTimeOffset? _drainingUntil;
 
-    public bool Draining { get; private set; }
+    public bool Draining => _drainingUntil is { } until && until > clock.GetUtcNow();
+
+    public DateTimeOffset? DrainingUntil => Draining ? _drainingUntil : null;
 
     public int InFlight => _turns.Values.Count(t => t.State == TurnState.Running);
 
@@ -22,9 +27,10 @@ public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options
 
     public IEnumerable<Turn> All => _turns.Values.OrderBy(t => t.StartedAt);
 
-    public void Drain() => Draining = true;
+    /// <summary>Stops admitting turns for <paramref name="timeToLive"/> from now (a renewal moves the end on).</summary>
+    public void Drain(TimeSpan timeToLive) => _drainingUntil = clock.GetUtcNow() + timeToLive;
 
-    public void Resume() => Draining = false;
+    public void Resume() => _drainingUntil = null;
 
     /// <returns>The started turn, or null while draining.</returns>
     public Turn? Start(string prompt, int? durationSeconds)
@@ -84,6 +90,14 @@ public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options
             turn.End(process.ExitCode, clock.GetUtcNow());
         }
         logger.LogInformation("Turn {TurnId} ended: {Ending} (exit {ExitCode})", turn.Id, turn.Ending, turn.ExitCode);
+        ForgetOldEndedTurns();
+    }
+
+    void ForgetOldEndedTurns()
+    {
+        var ended = _turns.Values.Where(t => t.State == TurnState.Ended).OrderByDescending(t => t.EndedAt).Skip(options.KeepEnded).ToList();
+        foreach (var old in ended)
+            _turns.TryRemove(old.Id, out _);
     }
 }
 

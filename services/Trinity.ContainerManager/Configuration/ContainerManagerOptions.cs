@@ -17,6 +17,12 @@ public sealed class ContainerManagerOptions
     /// <summary>How long a new container may take to answer its health check.</summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a drain holds on the agent unless renewed; the manager renews it while it waits, so a drain whose
+    /// manager was killed lapses by itself and the agent admits turns again.
+    /// </summary>
+    public TimeSpan DrainTimeToLive { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The lease is extended this often while a recreate works (its time to live is three times this).</summary>
     public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(5);
 

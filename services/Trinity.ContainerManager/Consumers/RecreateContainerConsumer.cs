@@ -8,7 +8,7 @@ using Trinity.Messaging.Contracts.Messages;
 namespace Trinity.ContainerManager.Consumers;
 
 /// <summary>Carries out a <see cref="RecreateContainer"/> and tells the agent's state machine how it went.</summary>
-public sealed class RecreateContainerConsumer(AgentContainerOperations recreator) : IConsumer<RecreateContainer>
+public sealed class RecreateContainerConsumer(AgentRecreate recreator) : IConsumer<RecreateContainer>
 {
     public async Task Consume(ConsumeContext<RecreateContainer> context)
     {
@@ -22,6 +22,7 @@ public sealed class RecreateContainerConsumer(AgentContainerOperations recreator
             RecreateResult.Recreated r => new ContainerRecreated
             {
                 RotationId = command.RotationId, AgentName = agentName, OldContainerId = r.OldContainerId, NewContainerId = r.NewContainerId, TurnsOutlivingDrain = r.TurnsOutlivingDrain,
+                Drained = r.Drained,
             },
             RecreateResult.NoContainer => new ContainerRecreateSkipped { RotationId = command.RotationId, AgentName = agentName, Reason = RecreateSkipReason.NoContainer },
             RecreateResult.NotRunning => new ContainerRecreateSkipped { RotationId = command.RotationId, AgentName = agentName, Reason = RecreateSkipReason.NotRunning },

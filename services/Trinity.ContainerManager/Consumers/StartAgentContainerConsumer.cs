@@ -7,7 +7,7 @@ using Trinity.Messaging.Contracts.Messages;
 namespace Trinity.ContainerManager.Consumers;
 
 /// <summary>Creates or starts an agent's container from the database's view, and says so with <see cref="AgentContainerStarted"/>.</summary>
-public sealed class StartAgentContainerConsumer(AgentContainerOperations containers, ILogger<StartAgentContainerConsumer> logger) : IConsumer<StartAgentContainer>
+public sealed class StartAgentContainerConsumer(AgentStart containers, ILogger<StartAgentContainerConsumer> logger) : IConsumer<StartAgentContainer>
 {
     public async Task Consume(ConsumeContext<StartAgentContainer> context)
     {

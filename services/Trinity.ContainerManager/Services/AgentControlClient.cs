@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 
@@ -6,8 +7,15 @@ namespace Trinity.ContainerManager.Services;
 /// <summary>The agent server's admission and health routes, with its control key.</summary>
 public sealed class AgentControlClient(HttpClient http)
 {
-    public async Task DrainAsync(string baseUrl, string controlKey, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Post, baseUrl, "/api/drain", controlKey, cancellationToken)).EnsureSuccessStatusCode();
+    /// <returns>The agent's answer: 200 when it drains (for <paramref name="timeToLive"/> unless renewed), 404 when it has no drain route.</returns>
+    public async Task<HttpStatusCode> DrainAsync(string baseUrl, string controlKey, TimeSpan timeToLive, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, baseUrl, "/api/drain", controlKey, cancellationToken,
+            JsonContent.Create(new { ttlSeconds = (int)Math.Ceiling(timeToLive.TotalSeconds) }));
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.NotFound))
+            response.EnsureSuccessStatusCode();
+        return response.StatusCode;
+    }
 
     public async Task ResumeAsync(string baseUrl, string controlKey, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, baseUrl, "/api/resume", controlKey, cancellationToken)).EnsureSuccessStatusCode();
@@ -32,9 +40,9 @@ public sealed class AgentControlClient(HttpClient http)
         }
     }
 
-    async Task<HttpResponseMessage> SendAsync(HttpMethod method, string baseUrl, string path, string controlKey, CancellationToken cancellationToken)
+    async Task<HttpResponseMessage> SendAsync(HttpMethod method, string baseUrl, string path, string controlKey, CancellationToken cancellationToken, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(method, $"{baseUrl.TrimEnd('/')}{path}");
+        using var request = new HttpRequestMessage(method, $"{baseUrl.TrimEnd('/')}{path}") { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", controlKey);
         return await http.SendAsync(request, cancellationToken);
     }

@@ -14,8 +14,13 @@ public sealed class LeaseRenewal : IAsyncDisposable
     readonly Task _loop;
     readonly Func<Task>? _release;
 
+    readonly AgentLease _lease;
+    readonly string _agentName;
+    readonly Guid _owner;
+
     LeaseRenewal(AgentLease lease, string agentName, Guid owner, TimeSpan every, ILogger logger, bool releaseWhenDone)
     {
+        (_lease, _agentName, _owner) = (lease, agentName, owner);
         _release = releaseWhenDone ? () => lease.ReleaseAsync(agentName, owner) : null;
         _loop = Task.Run(async () =>
         {
@@ -46,6 +51,9 @@ public sealed class LeaseRenewal : IAsyncDisposable
             throw new AgentLeaseUnavailableException(agentName, await lease.OwnerAsync(agentName));
         return new LeaseRenewal(lease, agentName, owner, every, logger, releaseWhenDone);
     }
+
+    /// <summary>Asks Redis whether the lease is still this work's: a renewal that failed, a failover that lost it, another actor that took it.</summary>
+    public async Task<bool> StillHeldAsync() => await _lease.OwnerAsync(_agentName) == _owner;
 
     public async ValueTask DisposeAsync()
     {

@@ -5,14 +5,15 @@ namespace Trinity.ContainerManager.Services;
 /// <summary>How a recreate ended, for the agent's state machine.</summary>
 public abstract record RecreateResult
 {
-    public sealed record Recreated(string OldContainerId, string NewContainerId, int TurnsOutlivingDrain) : RecreateResult;
+    /// <param name="Drained">False when the agent could not be drained (no drain route): its turns were not waited for.</param>
+    public sealed record Recreated(string OldContainerId, string NewContainerId, int TurnsOutlivingDrain, bool Drained) : RecreateResult;
     public sealed record NoContainer : RecreateResult;
     public sealed record NotRunning : RecreateResult;
 
     /// <summary>Nothing was done: the agent is unknown (<see cref="RotationFailureReason.NoPlacement"/>) or a newer rotation owns it (<see cref="RotationFailureReason.FencingTokenStale"/>).</summary>
     public sealed record Refused(RotationFailureReason Reason, string Detail) : RecreateResult;
 
-    /// <summary>It failed half-way and service was restored (admission resumed, or the old configuration recreated).</summary>
+    /// <summary>It stopped half-way (a failure, the lease lost, a newer rotation) and the agent was put back: admission resumed, the old container started again, or recreated from the journal.</summary>
     public sealed record Failed(string Detail) : RecreateResult;
 }
 

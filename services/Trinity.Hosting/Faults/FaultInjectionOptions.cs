@@ -10,7 +10,8 @@ public sealed class FaultInjectionOptions
 
     /// <summary>
     /// Step → what happens when a process reaches it: <c>crash</c> (SIGKILL, as an OOM kill would), <c>fail</c>
-    /// (an <see cref="InjectedFaultException"/>, never retried), <c>fail:N</c> (only the first N times), <c>pause:MS</c>.
+    /// (an <see cref="InjectedFaultException"/>, never retried), <c>fail:N</c> (only the first N times), <c>pause:MS</c>,
+    /// <c>pause:MS:N</c> (only the first N times).
     /// The steps are the names code passes to <see cref="FaultPoints.ReachedAsync"/>.
     /// </summary>
     public Dictionary<string, string> Points { get; set; } = [];

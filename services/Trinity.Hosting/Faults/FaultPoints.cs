@@ -31,9 +31,9 @@ public sealed class FaultPoints(IOptions<FaultInjectionOptions> options, ILogger
             case "fail" when argument is null || hit <= int.Parse(argument, CultureInfo.InvariantCulture):
                 logger.LogWarning("Fault injection: step {Step:l} reached; failing it (time {Hit})", step, hit);
                 throw new InjectedFaultException(step);
-            case "pause":
-                logger.LogWarning("Fault injection: step {Step:l} reached; pausing {Milliseconds} ms", step, argument);
-                await Task.Delay(TimeSpan.FromMilliseconds(int.Parse(argument ?? "0", CultureInfo.InvariantCulture)), cancellationToken);
+            case "pause" when argument?.Split(':') is [var milliseconds, ..] and var parts && (parts.Length < 2 || hit <= int.Parse(parts[1], CultureInfo.InvariantCulture)):
+                logger.LogWarning("Fault injection: step {Step:l} reached; pausing {Milliseconds} ms (time {Hit})", step, milliseconds, hit);
+                await Task.Delay(TimeSpan.FromMilliseconds(int.Parse(milliseconds, CultureInfo.InvariantCulture)), cancellationToken);
                 break;
         }
     }

@@ -16,6 +16,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<OutboxSender> OutboxSenders => Set<OutboxSender>();
     public DbSet<ParkedOutboxMessage> ParkedOutboxMessages => Set<ParkedOutboxMessage>();
+    public DbSet<RecreateJournalEntry> RecreateJournal => Set<RecreateJournalEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -73,6 +74,14 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
         });
 
         modelBuilder.Entity<OutboxSender>(entity => entity.HasKey(x => x.Id));
+
+        modelBuilder.Entity<RecreateJournalEntry>(entity =>
+        {
+            entity.ToTable("recreate_journal");
+            entity.HasKey(x => x.AgentName);
+            entity.Property(x => x.AgentName).HasMaxLength(63);
+            entity.Property(x => x.Step).HasConversion<string>().HasMaxLength(16);
+        });
 
         modelBuilder.Entity<ParkedOutboxMessage>(entity =>
         {

@@ -280,6 +280,63 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                     b.ToTable("outbox_parked", (string)null);
                 });
 
+            modelBuilder.Entity("Trinity.Infrastructure.Persistence.Entities.RecreateJournalEntry", b =>
+                {
+                    b.Property<string>("AgentName")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("agent_name");
+
+                    b.Property<bool>("Drained")
+                        .HasColumnType("boolean")
+                        .HasColumnName("drained");
+
+                    b.Property<byte[]>("EncryptedNewControlKey")
+                        .HasColumnType("bytea")
+                        .HasColumnName("encrypted_new_control_key");
+
+                    b.Property<byte[]>("EncryptedOldConfiguration")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("encrypted_old_configuration");
+
+                    b.Property<string>("NewContainerId")
+                        .HasColumnType("text")
+                        .HasColumnName("new_container_id");
+
+                    b.Property<string>("OldContainerId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("old_container_id");
+
+                    b.Property<Guid>("RotationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rotation_id");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Step")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("step");
+
+                    b.Property<int>("TurnsOutlivingDrain")
+                        .HasColumnType("integer")
+                        .HasColumnName("turns_outliving_drain");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("AgentName")
+                        .HasName("pk_recreate_journal");
+
+                    b.ToTable("recreate_journal", (string)null);
+                });
+
             modelBuilder.Entity("Trinity.Infrastructure.Persistence.Entities.Rotation", b =>
                 {
                     b.Property<Guid>("Id")
