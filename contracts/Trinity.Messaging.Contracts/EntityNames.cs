@@ -18,6 +18,7 @@ public static class EntityNames
         public const string RotationWorker = "trinity.rotation-worker";
         public const string ContainerManager = "trinity.container-manager";
         public const string ContainerStarts = "trinity.container-manager.starts";
+        public const string ContainerRemovals = "trinity.container-manager.removals";
     }
 
     public static Uri QueueAddress(string queue) => new($"queue:{queue}");

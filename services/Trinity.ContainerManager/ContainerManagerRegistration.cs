@@ -23,6 +23,7 @@ public static class ContainerManagerRegistration
         services.AddScoped<RecreateJournal>();
         services.AddScoped<AgentRecreate>();
         services.AddScoped<AgentStart>();
+        services.AddScoped<AgentRemoval>();
         return services;
     }
 
@@ -30,5 +31,6 @@ public static class ContainerManagerRegistration
     {
         bus.AddConsumer<RecreateContainerConsumer, RecreateContainerConsumerDefinition>();
         bus.AddConsumer<StartAgentContainerConsumer, StartAgentContainerConsumerDefinition>();
+        bus.AddConsumer<RemoveAgentContainerConsumer, RemoveAgentContainerConsumerDefinition>();
     }
 }

@@ -20,8 +20,12 @@ public static class OrchestratorRegistration
 {
     public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section));
+        services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section))
+            .Validate(o => o.HistoryRetention >= SubscriptionSelector.LongestRetryAfterHonoured,
+                $"Trinity:Orchestrator:HistoryRetention must be at least {SubscriptionSelector.LongestRetryAfterHonoured.TotalDays} days: a cooldown may last that long")
+            .ValidateOnStart();
         services.AddScoped<FailureHistory>();
+        services.AddScoped<HistoryPruning>();
         services.AddScoped<RotationHistory>();
         services.AddScoped<SubscriptionSelector>();
         services.AddScoped<AgentLock>();
@@ -34,6 +38,7 @@ public static class OrchestratorRegistration
         services.AddHostedService<DeadlineEnforcer>();
         services.AddHostedService<Reconciler>();
         services.AddHostedService<RecheckScheduler>();
+        services.AddHostedService<HistoryRetention>();
         return services;
     }
 

@@ -18,8 +18,8 @@ public sealed class Contract_messages
     public void Every_message_of_the_design_is_a_contract() =>
         Assert.Equal(
             [
-                "AgentContainerStarted", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
-                "ContainerRecreateSkipped", "ContainerRecreated", "RecreateContainer", "ReloadToken", "ReportSubscriptionFailure", "RotationDeadlinePassed",
+                "AgentContainerRemoved", "AgentContainerStarted", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
+                "ContainerRecreateSkipped", "ContainerRecreated", "RecreateContainer", "ReloadToken", "RemoveAgentContainer", "ReportSubscriptionFailure", "RotationDeadlinePassed",
                 "StartAgentContainer", "SubscriptionDisabled", "SubscriptionFailureReported", "SubscriptionKeyRolledOver", "SubscriptionReassignmentRequested",
                 "SubscriptionRemoved", "TokenReloadFellBack", "TokenReloaded", "TokenRotationFailed",
             ],
@@ -81,7 +81,7 @@ public sealed class Contract_messages
         _ when type == typeof(long) => seed * 1_000_000_007L,
         _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 11, 28, 14, 2, seed, TimeSpan.Zero),
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(seed * 30),
-        // The one flag (ContainerRecreated.Drained) is true unless said otherwise.
+        // The flags (Drained) are true unless said otherwise.
         _ when type == typeof(bool) => false,
         _ when type.IsEnum => Enum.GetValues(type).GetValue(seed % Enum.GetValues(type).Length)!,
         _ => throw new NotSupportedException($"No sample for {type}"),

@@ -30,7 +30,7 @@ public sealed class ScriptedRotations : IRotationDecisions, IRotationLifecycle
     public Task<NextState> OnRefreshAsync(AgentCredentialState saga, AgentTokenRefreshRequested refresh, CancellationToken cancellationToken)
     {
         Calls.Enqueue(nameof(OnRefreshAsync));
-        return Task.FromResult(Start(saga, SwitchMethod.HotReload, refresh.SubscriptionId));
+        return Task.FromResult(Start(saga, refresh.Reason == TokenRefreshReason.AgentDeleted ? SwitchMethod.Removed : SwitchMethod.HotReload, refresh.SubscriptionId));
     }
 
     public Task DeferFailureAsync(AgentCredentialState saga, SubscriptionFailureReported failure)
@@ -53,6 +53,13 @@ public sealed class ScriptedRotations : IRotationDecisions, IRotationLifecycle
     public Task CompleteAsync(AgentCredentialState saga, SwitchMethod method, string? observedFingerprint, string? detail, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"{nameof(CompleteAsync)}:{method}");
+        saga.End(DateTimeOffset.UtcNow);
+        return Task.CompletedTask;
+    }
+
+    public Task CompleteRemovalAsync(AgentCredentialState saga, AgentContainerRemoved removed, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(nameof(CompleteRemovalAsync));
         saga.End(DateTimeOffset.UtcNow);
         return Task.CompletedTask;
     }
@@ -83,6 +90,11 @@ public sealed class ScriptedRotations : IRotationDecisions, IRotationLifecycle
         saga.RotationMethod = method;
         saga.FromSubscriptionId = from;
         saga.ExpectedFingerprint = "0123456789ab";
-        return method == SwitchMethod.HotReload ? NextState.Reloading : NextState.Recreating;
+        return method switch
+        {
+            SwitchMethod.HotReload => NextState.Reloading,
+            SwitchMethod.Removed => NextState.Removing,
+            _ => NextState.Recreating,
+        };
     }
 }

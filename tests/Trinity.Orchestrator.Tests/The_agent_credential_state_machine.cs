@@ -178,4 +178,28 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
         await Consumed<TokenRotationFailed>(m => m.Reason == RotationFailureReason.FencingTokenStale);
         Assert.Contains("RecordLateAnswerAsync:FencingTokenStale", _rotations.Calls);
     }
+
+    [Fact]
+    public async Task A_deleted_agent_waits_for_its_container_to_go_then_its_instance_ends()
+    {
+        await _harness.Bus.Publish(AgentTokenRefreshRequested.ToDatabaseView(Agent, TokenRefreshReason.AgentDeleted, Guid.NewGuid()));
+        var rotation = (await InState(Machine.Removing)).RotationId!.Value;
+        await _harness.Bus.Publish(Failure(Guid.NewGuid()));
+        await Consumed<SubscriptionFailureReported>(_ => true);
+        Assert.Contains("DeferFailureAsync", _rotations.Calls);
+
+        await _harness.Bus.Publish(new AgentContainerRemoved { RotationId = rotation, AgentName = Agent, ContainerId = "c0ffee", TurnsOutlivingDrain = 0 });
+        Assert.Null(await _saga.NotExists(AgentId)); // null: gone before the timeout
+        Assert.Contains("CompleteRemovalAsync", _rotations.Calls);
+    }
+
+    [Fact]
+    public async Task A_removal_that_fails_leaves_the_deleted_agent_idle_for_the_reconciler_to_try_again()
+    {
+        await _harness.Bus.Publish(AgentTokenRefreshRequested.ToDatabaseView(Agent, TokenRefreshReason.AgentDeleted, Guid.NewGuid()));
+        var rotation = (await InState(Machine.Removing)).RotationId!.Value;
+        await _harness.Bus.Publish(new TokenRotationFailed { RotationId = rotation, AgentName = Agent, Reason = RotationFailureReason.RemovalFailed });
+        await InState(Machine.Idle);
+        Assert.Contains("FailAsync:RemovalFailed", _rotations.Calls);
+    }
 }

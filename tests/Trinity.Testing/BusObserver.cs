@@ -42,6 +42,7 @@ public sealed class BusObserver : IAsyncDisposable
                 endpoint.Handler<ContainerRecreated>(context => observer!.Record(context.Message));
                 endpoint.Handler<ContainerRecreateSkipped>(context => observer!.Record(context.Message));
                 endpoint.Handler<AgentContainerStarted>(context => observer!.Record(context.Message));
+                endpoint.Handler<AgentContainerRemoved>(context => observer!.Record(context.Message));
             });
             if (containerManager is not null)
             {

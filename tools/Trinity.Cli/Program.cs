@@ -17,7 +17,7 @@ const string Usage = """
       agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL]
       agents reassign NAME (--subscription ID|NAME | --api-key)
       agents retry NAME          (now, instead of at the end of its back-off)
-      agents remove NAME
+      agents remove NAME         (drains and removes its container; the name can be registered again after)
       rotations [--agent NAME]
       bus queues
       bus errors QUEUE [--limit N]

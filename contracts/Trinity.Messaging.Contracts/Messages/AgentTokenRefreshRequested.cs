@@ -2,7 +2,7 @@ using MassTransit;
 
 namespace Trinity.Messaging.Contracts.Messages;
 
-/// <summary>The fan-out of a rollover or removal to one agent's state machine.</summary>
+/// <summary>Bring one agent to the database's view: the fan-out of a rollover, removal or disabling, the reconciler, a recheck, a retry, a deletion.</summary>
 [EntityName("trinity.agent-token-refresh-requested")]
 [MessageUrn("trinity:agent-token-refresh-requested")]
 public sealed record AgentTokenRefreshRequested
@@ -12,4 +12,10 @@ public sealed record AgentTokenRefreshRequested
     public required int KeyVersion { get; init; }
     public required TokenRefreshReason Reason { get; init; }
     public required Guid CausationId { get; init; }
+
+    /// <summary>A refresh about no subscription in particular: the agent is brought to whatever the database holds for it.</summary>
+    public static AgentTokenRefreshRequested ToDatabaseView(string agentName, TokenRefreshReason reason, Guid causationId) => new()
+    {
+        AgentName = agentName, SubscriptionId = Guid.Empty, KeyVersion = 0, Reason = reason, CausationId = causationId,
+    };
 }

@@ -14,4 +14,7 @@ public enum RotationFailureReason
     FencingTokenStale = 4,
     NoPlacement = 5,
     RecreateFailed = 6,
+
+    /// <summary>A deleted agent's container could not be removed (yet): tried again after the back-off.</summary>
+    RemovalFailed = 7,
 }

@@ -14,4 +14,7 @@ public enum SwitchMethod
 
     /// <summary>No running container: the next start bakes the database's token.</summary>
     Skipped = 3,
+
+    /// <summary>The agent was deleted: its container was drained and removed.</summary>
+    Removed = 4,
 }

@@ -12,4 +12,7 @@ public enum SwitchTrigger
 
     /// <summary>The reconciler brought an agent that lagged the database up to date.</summary>
     Reconcile = 5,
+
+    /// <summary>The agent was deleted: its container goes, and with it the token it ran.</summary>
+    Deletion = 6,
 }

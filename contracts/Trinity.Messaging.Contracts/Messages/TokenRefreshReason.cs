@@ -19,4 +19,7 @@ public enum TokenRefreshReason
 
     /// <summary>An operator asked for the agent to be tried again now (<c>./trinity agents retry</c>): its back-off starts afresh.</summary>
     Retry = 6,
+
+    /// <summary>The agent was deleted: its container is drained and removed, then its state machine ends.</summary>
+    AgentDeleted = 7,
 }

@@ -18,7 +18,7 @@ public static class AgentBaseUrls
             return template;
 
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({PortChoiceLock})", cancellationToken);
-        var taken = (await db.Agents.Where(a => a.BaseUrl != null).Select(a => a.BaseUrl!).ToListAsync(cancellationToken))
+        var taken = (await db.Agents.Where(a => a.BaseUrl != null && a.RemovedAt == null).Select(a => a.BaseUrl!).ToListAsync(cancellationToken))
             .Select(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Port : -1)
             .ToHashSet();
         var range = options.AgentPorts.Split('-');

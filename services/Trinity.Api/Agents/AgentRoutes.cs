@@ -53,23 +53,27 @@ public static class AgentRoutes
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = ["An absolute URL, such as http://127.0.0.1:18000."] });
         if (request.SubscriptionId is { } id && !await db.Subscriptions.AnyAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
-        if (await db.Agents.AnyAsync(a => a.Name == name, cancellationToken))
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} is already registered.");
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var existing = await db.Agents.FromSql($"SELECT * FROM agents WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+        if (existing is { DeletedAt: null })
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} is already registered.");
+        if (existing is { RemovedAt: null })
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} was deleted and its container is still being removed; register it again once that is done.");
         var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, options.Value, cancellationToken);
         if (baseUrl is null)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Every port of Trinity:Api:AgentPorts ({options.Value.AgentPorts}) has an agent.");
         var now = clock.GetUtcNow();
-        db.Agents.Add(new Agent
-        {
-            Name = name,
-            SubscriptionId = request.SubscriptionId,
-            UseApiKey = request.UseApiKey,
-            BaseUrl = baseUrl,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
+        // A name registered again keeps its row, and so its fence: a late command of its first life is refused.
+        var agent = existing ?? db.Agents.Add(new Agent { Name = name }).Entity;
+        agent.SubscriptionId = request.SubscriptionId;
+        agent.UseApiKey = request.UseApiKey;
+        agent.BaseUrl = baseUrl;
+        agent.ContainerId = null;
+        agent.EncryptedControlKey = null;
+        agent.LastRecreateRotationId = null;
+        agent.CreatedAt = agent.UpdatedAt = now;
+        agent.DeletedAt = agent.RemovedAt = null;
         outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
         await db.EnsureStateExistsAsync(name, cancellationToken);
         await outbox.SaveAndSendAsync(transaction, cancellationToken);
@@ -123,10 +127,7 @@ public static class AgentRoutes
         if (agent is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
         var causationId = Guid.NewGuid();
-        outbox.Publish(new AgentTokenRefreshRequested
-        {
-            AgentName = name, SubscriptionId = agent.SubscriptionId ?? Guid.Empty, KeyVersion = 0, Reason = TokenRefreshReason.Retry, CausationId = causationId,
-        }, AgentIdentity.For(name));
+        outbox.Publish(AgentTokenRefreshRequested.ToDatabaseView(name, TokenRefreshReason.Retry, causationId), AgentIdentity.For(name));
         await outbox.SaveAndSendAsync(transaction: null, cancellationToken);
         return Results.Accepted($"/api/rotations?agent={name}", new { requestId = causationId });
     }
@@ -165,10 +166,25 @@ public static class AgentRoutes
         return Results.Accepted($"/api/rotations?agent={name}", new { requestId });
     }
 
-    static async Task<IResult> DeleteAsync(string name, TrinityDbContext db, TimeProvider clock, CancellationToken cancellationToken) =>
-        await db.Agents.Where(a => a.Name == name && a.DeletedAt == null).ExecuteUpdateAsync(a => a.SetProperty(x => x.DeletedAt, clock.GetUtcNow()), cancellationToken) == 1
-            ? Results.NoContent()
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+    /// <summary>
+    /// 202: the agent is no longer rotated; its state machine has the container manager drain and remove its
+    /// container under its lease and fence (the API never touches Docker), then ends. Asked again while that runs,
+    /// the same answer; once it is done, the name can be registered again.
+    /// </summary>
+    static async Task<IResult> DeleteAsync(string name, TrinityDbContext db, OutboxWriter outbox, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var agent = await db.LoadForUpdateAsync(name, cancellationToken);
+        if (agent is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+        if (agent.DeletedAt is null)
+        {
+            agent.DeletedAt = agent.UpdatedAt = clock.GetUtcNow();
+            outbox.Publish(AgentTokenRefreshRequested.ToDatabaseView(agent.Name, TokenRefreshReason.AgentDeleted, Guid.NewGuid()), AgentIdentity.For(agent.Name));
+            await outbox.SaveAndSendAsync(transaction, cancellationToken);
+        }
+        return Results.Accepted($"/api/rotations?agent={agent.Name}", new { name = agent.Name, deletedAt = agent.DeletedAt, removing = true });
+    }
 
     sealed record LiveCredential(string? Fingerprint);
 }

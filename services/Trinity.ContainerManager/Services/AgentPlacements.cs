@@ -30,6 +30,25 @@ public sealed class AgentPlacements(TrinityDbContext db, SecretCipher cipher, IO
     public async Task<long> FenceOfAsync(string agentName, CancellationToken cancellationToken) =>
         await db.Agents.AsNoTracking().Where(a => a.Name == agentName).Select(a => a.FencingToken).SingleAsync(cancellationToken);
 
+    /// <summary>
+    /// Why work on the agent may not go on — its lease gone (a failed renewal, a failover, another actor), or a newer
+    /// rotation's fence — or null when it may. Asked before every destructive step.
+    /// </summary>
+    public async Task<string?> WhyNotOursAsync(LeaseRenewal renewal, Agent agent, string after, CancellationToken cancellationToken)
+    {
+        if (!await renewal.StillHeldAsync())
+            return $"the agent's lease was lost after {after}";
+        var fence = await FenceOfAsync(agent.Name, cancellationToken);
+        return fence != agent.FencingToken ? $"a newer rotation (fence {fence}) took the agent after {after}" : null;
+    }
+
+    /// <summary>A deleted agent's container is gone: no placement, no control key. Written with the fence, like every placement.</summary>
+    public Task<int> RecordRemovedAsync(Agent agent, CancellationToken cancellationToken) =>
+        db.Agents.Where(a => a.Name == agent.Name && a.FencingToken == agent.FencingToken).ExecuteUpdateAsync(a => a
+            .SetProperty(x => x.ContainerId, (string?)null)
+            .SetProperty(x => x.EncryptedControlKey, (byte[]?)null)
+            .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+
     /// <summary>The placement follows the container, written with the fence: a newer rotation's placement is never overwritten.</summary>
     public async Task RecordAsync(Agent agent, string containerId, byte[]? controlKey, Guid? rotationId, long fencingToken, CancellationToken cancellationToken)
     {

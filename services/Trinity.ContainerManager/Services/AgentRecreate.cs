@@ -90,21 +90,21 @@ public sealed class AgentRecreate(
             }
             if (entry.Step < RecreateStep.Stopped)
             {
-                if (await LostAsync(renewal, agent, entry, cancellationToken) is { } lost)
+                if (await placements.WhyNotOursAsync(renewal, agent, entry.Step.ToString(), cancellationToken) is { } lost)
                     return await GiveUpAsync(agent, entry, lost, cancellationToken);
                 await containers.StopAsync(entry.OldContainerId, cancellationToken);
                 await AdvanceAsync(entry, RecreateStep.Stopped, cancellationToken);
             }
             if (entry.Step < RecreateStep.Removed)
             {
-                if (await LostAsync(renewal, agent, entry, cancellationToken) is { } lost)
+                if (await placements.WhyNotOursAsync(renewal, agent, entry.Step.ToString(), cancellationToken) is { } lost)
                     return await GiveUpAsync(agent, entry, lost, cancellationToken);
                 await containers.RemoveAsync(entry.OldContainerId, cancellationToken);
                 await AdvanceAsync(entry, RecreateStep.Removed, cancellationToken);
             }
             if (entry.Step < RecreateStep.Created)
             {
-                if (await LostAsync(renewal, agent, entry, cancellationToken) is { } lost)
+                if (await placements.WhyNotOursAsync(renewal, agent, entry.Step.ToString(), cancellationToken) is { } lost)
                     return await GiveUpAsync(agent, entry, lost, cancellationToken);
                 // A container half-created by a manager that died here carries the name: it goes first.
                 await containers.RemoveAsync(old.Name.TrimStart('/'), cancellationToken);
@@ -116,7 +116,7 @@ public sealed class AgentRecreate(
             }
             if (entry.Step < RecreateStep.Started)
             {
-                if (await LostAsync(renewal, agent, entry, cancellationToken) is { } lost)
+                if (await placements.WhyNotOursAsync(renewal, agent, entry.Step.ToString(), cancellationToken) is { } lost)
                     return await GiveUpAsync(agent, entry, lost, cancellationToken);
                 await containers.StartAsync(entry.NewContainerId!, cancellationToken);
                 await AdvanceAsync(entry, RecreateStep.Started, cancellationToken);
@@ -139,15 +139,6 @@ public sealed class AgentRecreate(
         await journal.AdvanceAsync(entry, step, cancellationToken);
         // Named after the step just done: a fault test crashes, fails or pauses the manager right there.
         await faults.ReachedAsync($"recreate-{step.ToString().ToLowerInvariant()}", cancellationToken);
-    }
-
-    /// <summary>Why this recreate may not go on (the lease gone, or a newer rotation's fence), or null when it may.</summary>
-    async Task<string?> LostAsync(LeaseRenewal renewal, Agent agent, RecreateJournalEntry entry, CancellationToken cancellationToken)
-    {
-        if (!await renewal.StillHeldAsync())
-            return $"the agent's lease was lost after {entry.Step}";
-        var fence = await placements.FenceOfAsync(agent.Name, cancellationToken);
-        return fence != agent.FencingToken ? $"a newer rotation (fence {fence}) took the agent after {entry.Step}" : null;
     }
 
     async Task<RecreateResult> GiveUpAsync(Agent agent, RecreateJournalEntry entry, string why, CancellationToken cancellationToken)

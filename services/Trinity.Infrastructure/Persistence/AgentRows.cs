@@ -8,7 +8,7 @@ public static class AgentRows
 {
     /// <summary>The agent's row, locked until the transaction ends: the snapshot every decision reads.</summary>
     public static Task<Agent?> LoadForUpdateAsync(this TrinityDbContext db, string agentName, CancellationToken cancellationToken) =>
-        db.Agents.FromSql($"SELECT * FROM agents WHERE name = {agentName} AND deleted_at IS NULL FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+        db.Agents.FromSql($"SELECT * FROM agents WHERE name = {agentName} AND removed_at IS NULL FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>
     /// Makes sure the agent's state machine row exists (idle) before any event for it is published. Every event

@@ -53,6 +53,8 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.ErrorMessage).HasMaxLength(2000);
             entity.HasIndex(x => new { x.SubscriptionId, x.OccurredAt });
             entity.HasIndex(x => new { x.AgentName, x.RecordedAt });
+            // Retention deletes by the time the report was recorded (the server's clock, not the producer's).
+            entity.HasIndex(x => x.RecordedAt);
         });
 
         modelBuilder.Entity<Rotation>(entity =>
@@ -62,6 +64,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.Method).HasConversion<string>().HasMaxLength(16);
             entity.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
             entity.HasIndex(x => new { x.AgentName, x.StartedAt });
+            entity.HasIndex(x => x.StartedAt);
         });
 
         modelBuilder.Entity<OutboxMessage>(entity =>

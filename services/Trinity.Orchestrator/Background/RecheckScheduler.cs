@@ -41,14 +41,8 @@ public sealed class RecheckScheduler(
             if (await db.AgentCredentialStates.Where(s => s.CorrelationId == agent.CorrelationId && s.RecheckAt == agent.At)
                     .ExecuteUpdateAsync(s => s.SetProperty(x => x.RecheckAt, again), cancellationToken) != 1)
                 continue;
-            outbox.Publish(new AgentTokenRefreshRequested
-            {
-                AgentName = agent.AgentName,
-                SubscriptionId = Guid.Empty,
-                KeyVersion = 0,
-                Reason = TokenRefreshReason.Recheck,
-                CausationId = MassTransit.NewId.NextGuid(),
-            }, AgentIdentity.For(agent.AgentName));
+            outbox.Publish(AgentTokenRefreshRequested.ToDatabaseView(agent.AgentName, TokenRefreshReason.Recheck, MassTransit.NewId.NextGuid()),
+                AgentIdentity.For(agent.AgentName));
             await outbox.SaveAndSendAsync(transaction, cancellationToken);
             Logger.LogInformation("Agent {AgentName}: a cooldown that left it without an alternative has ended; looking again", agent.AgentName);
         }

@@ -14,8 +14,9 @@ namespace Trinity.Orchestrator.Background;
 /// <summary>
 /// Compares, for every idle agent with a known applied state, what it runs (subscription and key version, as
 /// its last rotation confirmed) with what the database holds, and asks for a rotation where they differ — a
-/// rollover that failed for one agent, an agent left out of sync by a rejection or a deadline. An agent whose
-/// rotations keep failing waits out its back-off (30 s doubling to 1 h) between attempts.
+/// rollover that failed for one agent, an agent left out of sync by a rejection or a deadline, a deleted agent whose
+/// container's removal failed. An agent whose rotations keep failing waits out its back-off (30 s doubling to 1 h)
+/// between attempts.
 /// </summary>
 public sealed class Reconciler(
     IServiceScopeFactory scopes,
@@ -31,14 +32,15 @@ public sealed class Reconciler(
         var differing = await (
                 from saga in db.AgentCredentialStates
                 join agent in db.Agents on saga.AgentName equals agent.Name
-                where agent.DeletedAt == null && saga.RotationId == null
+                where agent.RemovedAt == null && saga.RotationId == null
                       && saga.PendingReassignmentId == null && saga.PendingRefreshId == null && saga.PendingFailureIds.Count == 0
                 let subscription = db.Subscriptions.FirstOrDefault(s => s.Id == agent.SubscriptionId)
-                where saga.OutOfSync
+                where agent.DeletedAt != null
+                      || saga.OutOfSync
                       || (saga.AppliedSubscriptionId != null && saga.AppliedSubscriptionId != agent.SubscriptionId)
                       || (subscription != null && saga.AppliedSubscriptionId == subscription.Id && saga.AppliedKeyVersion != subscription.KeyVersion)
                       || (subscription != null && (subscription.DeletedAt != null || subscription.DisabledAt != null))
-                select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion, saga.NextAttemptAt })
+                select new { agent.Name, agent.SubscriptionId, KeyVersion = subscription == null ? 0 : subscription.KeyVersion, saga.NextAttemptAt, Deleted = agent.DeletedAt != null })
             .ToListAsync(cancellationToken);
         TrinityMetrics.AgentsOutOfSync(differing.Count);
         // An agent whose rotations keep failing is tried again after its back-off, not at every pass.
@@ -55,7 +57,7 @@ public sealed class Reconciler(
                 AgentName = agent.Name,
                 SubscriptionId = agent.SubscriptionId ?? Guid.Empty,
                 KeyVersion = agent.KeyVersion,
-                Reason = TokenRefreshReason.Reconcile,
+                Reason = agent.Deleted ? TokenRefreshReason.AgentDeleted : TokenRefreshReason.Reconcile,
                 CausationId = pass,
             }, AgentIdentity.For(agent.Name));
         }

@@ -51,4 +51,10 @@ public sealed class OrchestratorOptions
 
     /// <summary>…up to this.</summary>
     public TimeSpan LongestRetryBackoff { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Failure reports and ended rotations are kept this long (at least 7 days: the longest cooldown read)…</summary>
+    public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>…and looked over this often.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -14,7 +14,10 @@ namespace Trinity.Orchestrator.Rotations;
 /// </summary>
 public sealed class AgentLock(TrinityDbContext db, AgentLease lease, IOptions<OrchestratorOptions> options)
 {
-    /// <returns>The agent's row, locked until the transaction ends; null when no such agent is registered.</returns>
+    /// <returns>
+    /// The agent's row, locked until the transaction ends — a deleted agent's too until its container is removed;
+    /// null when no such agent is registered, or its removal is done.
+    /// </returns>
     public async Task<Agent?> TakeAsync(string agentName, Guid rotationId, CancellationToken cancellationToken)
     {
         if (!await lease.TryAcquireAsync(agentName, rotationId, options.Value.ReloadDeadline))

@@ -40,10 +40,10 @@ public sealed class FailureDecisions(
         saga.NewTrigger();
         var rotationId = RotationDecisions.RotationIdFor(saga, "failure", failure.FailureId);
         var agent = await agentLock.TakeAsync(saga.AgentName, rotationId, cancellationToken);
-        if (agent is null)
+        if (agent is not { DeletedAt: null })
         {
-            record.Decision = "ignored: unknown agent";
-            return await NoRotationAsync(saga, rotationId);
+            record.Decision = agent is null ? "ignored: unknown agent" : "ignored: the agent was deleted";
+            return await rotations.NotLiveAsync(saga, agent, rotationId, failure.FailureId);
         }
 
         // The stale-failure guard: a report about a subscription the agent has left never moves it again (no A→B→C).
@@ -84,7 +84,9 @@ public sealed class FailureDecisions(
             return NextState.Idle;
         var rotationId = RotationDecisions.RotationIdFor(saga, "recheck", recheckId);
         var agent = await agentLock.TakeAsync(saga.AgentName, rotationId, cancellationToken);
-        if (agent?.SubscriptionId != record.SubscriptionId)
+        if (agent is not { DeletedAt: null })
+            return await rotations.NotLiveAsync(saga, agent, rotationId, recheckId);
+        if (agent.SubscriptionId != record.SubscriptionId)
             return await NoRotationAsync(saga, rotationId);
         return await SwitchOrRecheckLaterAsync(saga, agent, record,
             new RotationCause(rotationId, SwitchTrigger.AutoSwitch, record.Id, $"{record.Kind} on {record.SubscriptionId}, looked at again once a cooldown ended"),
@@ -101,6 +103,11 @@ public sealed class FailureDecisions(
         var record = await failures.RecordAsync(failure);
         if (record.Decision is not null)
             return;
+        if (saga.RotationTrigger == SwitchTrigger.Deletion)
+        {
+            record.Decision = $"ignored: rotation {saga.RotationId} removes the deleted agent";
+            return;
+        }
         if (saga.RotationTrigger == SwitchTrigger.AutoSwitch && failure.SubscriptionId == saga.FromSubscriptionId)
         {
             record.Decision = $"stale: rotation {saga.RotationId} is already moving the agent away from it";

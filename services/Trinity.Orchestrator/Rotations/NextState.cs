@@ -11,4 +11,10 @@ public enum NextState
 
     /// <summary>A drained recreate was sent; the machine waits for the container manager's answer.</summary>
     Recreating,
+
+    /// <summary>The agent was deleted: its container's removal was sent; the machine waits for the container manager's answer, then ends.</summary>
+    Removing,
+
+    /// <summary>No such agent is registered (never, or its removal is done): nothing is left to remember, and the instance ends.</summary>
+    Gone,
 }

@@ -46,10 +46,11 @@ public sealed class RotationDecisions(
         }
 
         var agent = await agentLock.TakeAsync(saga.AgentName, cause.RotationId, cancellationToken);
-        if (agent is null)
+        if (agent is not { DeletedAt: null })
         {
-            Refuse(saga, cause, "unknown agent");
-            return await NoRotationAsync(saga, cause.RotationId);
+            if (agent is null)
+                Refuse(saga, cause, "unknown agent");
+            return await rotations.NotLiveAsync(saga, agent, cause.RotationId, request.RequestId);
         }
 
         return target is not null && agent.SubscriptionId is not null
@@ -73,28 +74,29 @@ public sealed class RotationDecisions(
             saga.NewTrigger();
 
         var agent = await agentLock.TakeAsync(saga.AgentName, rotationId, cancellationToken);
-        var current = agent?.SubscriptionId is { } id ? await selector.FindAsync(id, cancellationToken) : null;
+        if (agent is not { DeletedAt: null })
+            return await rotations.NotLiveAsync(saga, agent, rotationId, refresh.CausationId);
+        var current = agent.SubscriptionId is { } id ? await selector.FindAsync(id, cancellationToken) : null;
         RotationCause Cause(SwitchTrigger trigger, string reason) => new(rotationId, trigger, refresh.CausationId, reason);
-        switch (agent)
+        if (current is { DeletedAt: not null } or { DisabledAt: not null })
         {
-            case not null when current is { DeletedAt: not null } or { DisabledAt: not null }:
-                var gone = current.DeletedAt is not null ? "removed" : $"disabled ({current.DisabledReason})";
-                return (await rotations.MoveOffAsync(saga, agent, current, Cause(SwitchTrigger.Removal, $"subscription {current.Name} was {gone}"), cancellationToken)).Next;
-
-            case not null when current is not null && !AlreadyRuns(saga, current):
-                return refresh.Reason == TokenRefreshReason.Rollover && current.Id == refresh.SubscriptionId
-                    ? await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Rollover, $"key version {current.KeyVersion} of {current.Name}"))
-                    : await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Reconcile,
-                        $"the agent lags the database (applied {saga.AppliedSubscriptionId} v{saga.AppliedKeyVersion}, out of sync: {saga.OutOfSync})"));
-
-            case not null when current is null && saga.AppliedSubscriptionId is not null:
-                return await rotations.StartRecreateAsync(saga, agent, null, Cause(SwitchTrigger.Reconcile,
-                    "the agent still runs a subscription the database no longer assigns"), "leave subscription mode");
-
-            default:
-                logger.LogInformation("Agent {AgentName}: {Reason} refresh of {SubscriptionId} needs no rotation", saga.AgentName, refresh.Reason, refresh.SubscriptionId);
-                return await NoRotationAsync(saga, rotationId);
+            var gone = current.DeletedAt is not null ? "removed" : $"disabled ({current.DisabledReason})";
+            return (await rotations.MoveOffAsync(saga, agent, current, Cause(SwitchTrigger.Removal, $"subscription {current.Name} was {gone}"), cancellationToken)).Next;
         }
+        if (current is not null && !AlreadyRuns(saga, current))
+        {
+            return refresh.Reason == TokenRefreshReason.Rollover && current.Id == refresh.SubscriptionId
+                ? await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Rollover, $"key version {current.KeyVersion} of {current.Name}"))
+                : await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Reconcile,
+                    $"the agent lags the database (applied {saga.AppliedSubscriptionId} v{saga.AppliedKeyVersion}, out of sync: {saga.OutOfSync})"));
+        }
+        if (current is null && saga.AppliedSubscriptionId is not null)
+        {
+            return await rotations.StartRecreateAsync(saga, agent, null, Cause(SwitchTrigger.Reconcile,
+                "the agent still runs a subscription the database no longer assigns"), "leave subscription mode");
+        }
+        logger.LogInformation("Agent {AgentName}: {Reason} refresh of {SubscriptionId} needs no rotation", saga.AgentName, refresh.Reason, refresh.SubscriptionId);
+        return await NoRotationAsync(saga, rotationId);
     }
 
     /// <summary>

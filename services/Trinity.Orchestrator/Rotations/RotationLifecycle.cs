@@ -1,6 +1,8 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Infrastructure.Outbox;
+using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Persistence.Sagas;
 using Trinity.Messaging.Contracts;
@@ -17,6 +19,7 @@ namespace Trinity.Orchestrator.Rotations;
 /// released.
 /// </summary>
 public sealed class RotationLifecycle(
+    TrinityDbContext db,
     AgentLock agentLock,
     SubscriptionSelector selector,
     OutboxWriter outbox,
@@ -69,6 +72,44 @@ public sealed class RotationLifecycle(
             FencingToken = agent.FencingToken,
         }, saga.CorrelationId);
         return NextState.Recreating;
+    }
+
+    /// <summary>
+    /// For an agent that is not live, whatever the trigger — every trigger brings an agent to the database's view: a
+    /// deleted agent has its container drained and removed; one that is not registered at all (never, or its removal
+    /// is done) leaves nothing to remember, and its instance ends.
+    /// </summary>
+    public async Task<NextState> NotLiveAsync(AgentCredentialState saga, Agent? agent, Guid rotationId, Guid causationId)
+    {
+        if (agent is not { DeletedAt: { } deletedAt })
+        {
+            await agentLock.ReleaseAsync(saga.AgentName, rotationId);
+            return NextState.Gone;
+        }
+        var rotation = await AssignAsync(saga, agent, null, new RotationCause(rotationId, SwitchTrigger.Deletion, causationId, $"the agent was deleted at {deletedAt:O}"),
+            SwitchMethod.Removed, Options.DrainTimeout + Options.RecreateBudget);
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerRemovals), new RemoveAgentContainer
+        {
+            RotationId = rotation.Id,
+            AgentName = agent.Name,
+            DrainTimeout = Options.DrainTimeout,
+            FencingToken = agent.FencingToken,
+        }, saga.CorrelationId);
+        return NextState.Removing;
+    }
+
+    /// <summary>The deleted agent's container is gone: the rotation succeeded, the name is free again, and the machine ends the instance.</summary>
+    public async Task CompleteRemovalAsync(AgentCredentialState saga, AgentContainerRemoved removed, CancellationToken cancellationToken)
+    {
+        var rotationId = saga.RotationId!.Value;
+        var detail = removed.ContainerId is { } container
+            ? $"container {container[..Math.Min(12, container.Length)]} removed; " + (removed.Drained ? $"{removed.TurnsOutlivingDrain} turns outlived the drain" : "it was not drained")
+            : "the agent had no container of this system's: whatever runs at its base URL is its owner's to stop";
+        await history.SucceededAsync(rotationId, SwitchMethod.Removed, null, detail, cancellationToken);
+        var now = clock.GetUtcNow();
+        await db.Agents.Where(a => a.Name == saga.AgentName).ExecuteUpdateAsync(a => a.SetProperty(x => x.RemovedAt, now).SetProperty(x => x.UpdatedAt, now), cancellationToken);
+        logger.LogInformation("Agent {AgentName} removed ({Detail}); rotation {RotationId} ends its state machine", saga.AgentName, detail, rotationId);
+        await EndAsync(saga);
     }
 
     public async Task CompleteAsync(AgentCredentialState saga, SwitchMethod method, string? observedFingerprint, string? detail, CancellationToken cancellationToken)

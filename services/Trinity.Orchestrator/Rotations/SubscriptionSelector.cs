@@ -18,7 +18,7 @@ public sealed record SubscriptionChoice(Subscription? Target, DateTimeOffset? Ne
 public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock, IOptions<OrchestratorOptions> options)
 {
     /// <summary>Failures older than this cannot hold a cooldown, whatever their Retry-After said.</summary>
-    static readonly TimeSpan LongestRetryAfterHonoured = TimeSpan.FromDays(7);
+    public static readonly TimeSpan LongestRetryAfterHonoured = TimeSpan.FromDays(7);
 
     /// <summary>The subscription a request names, removed or not (tracked: the decision may assign it).</summary>
     public Task<Subscription?> FindAsync(Guid subscriptionId, CancellationToken cancellationToken) =>

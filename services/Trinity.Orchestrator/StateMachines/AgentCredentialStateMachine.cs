@@ -29,6 +29,7 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
         Event(() => ContainerRecreateSkipped, e => CorrelateByAgent(e, context => context.Message.AgentName));
         Event(() => RotationFailed, e => CorrelateByAgent(e, context => context.Message.AgentName));
         Event(() => DeadlinePassed, e => CorrelateByAgent(e, context => context.Message.AgentName));
+        Event(() => ContainerRemoved, e => CorrelateByAgent(e, context => context.Message.AgentName));
 
         // An answer for a rotation that is no longer in flight (a redelivery, a late worker) changes nothing.
         OnUnhandledEvent(context =>
@@ -46,8 +47,9 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
         During(Idle,
             When(RotationFailed).ThenAsync(c => Lifecycle(c).RecordLateAnswerAsync(c.Message.RotationId, c.Message.Reason, c.Message.Detail, c.CancellationToken)));
 
-        // Nothing is lost while busy: what arrives mid-rotation is applied when the rotation ends.
-        During(Reloading, Recreating,
+        // Nothing is lost while busy: what arrives mid-rotation is applied when the rotation ends (while a deleted
+        // agent is removed, a failure is ignored and the rest ends with the instance).
+        During(Reloading, Recreating, Removing,
             When(FailureReported).ThenAsync(c => Decisions(c).DeferFailureAsync(c.Saga, c.Message)),
             When(ReassignmentRequested).Then(c => c.Saga.DeferReassignment(c.Message.RequestId, c.Message.SubscriptionId)),
             When(TokenRefreshRequested).Then(c => c.Saga.DeferRefresh(c.Message.CausationId, c.Message.Reason, c.Message.SubscriptionId)),
@@ -80,11 +82,20 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
             When(TokenReloadFellBack, c => c.Message.RotationId == c.Saga.RotationId)
                 .ThenAsync(c => Lifecycle(c).FollowFallbackAsync(c.Saga, c.Message, c.CancellationToken))
                 .TransitionTo(Recreating));
+
+        // A deleted agent's container is gone: nothing of it is left to rotate, and the instance ends (its row is deleted).
+        During(Removing,
+            When(ContainerRemoved, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => Lifecycle(c).CompleteRemovalAsync(c.Saga, c.Message, c.CancellationToken))
+                .Finalize());
+
+        SetCompletedWhenFinalized();
     }
 
     public State Idle { get; private set; } = null!;
     public State Reloading { get; private set; } = null!;
     public State Recreating { get; private set; } = null!;
+    public State Removing { get; private set; } = null!;
 
     public Event<SubscriptionFailureReported> FailureReported { get; private set; } = null!;
     public Event<SubscriptionReassignmentRequested> ReassignmentRequested { get; private set; } = null!;
@@ -95,12 +106,13 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
     public Event<ContainerRecreateSkipped> ContainerRecreateSkipped { get; private set; } = null!;
     public Event<TokenRotationFailed> RotationFailed { get; private set; } = null!;
     public Event<RotationDeadlinePassed> DeadlinePassed { get; private set; } = null!;
+    public Event<AgentContainerRemoved> ContainerRemoved { get; private set; } = null!;
 
     static IRotationDecisions Decisions(ConsumeContext context) => context.GetServiceOrCreateInstance<IRotationDecisions>();
 
     static IRotationLifecycle Lifecycle(ConsumeContext context) => context.GetServiceOrCreateInstance<IRotationLifecycle>();
 
-    /// <summary>After a decision: idle, or following the rotation it started by the method it chose.</summary>
+    /// <summary>After a decision: idle, following the rotation it started by the method it chose, or ended when no such agent is registered.</summary>
     async Task SettleAsync(BehaviorContext<AgentCredentialState> context, Task<NextState> decision)
     {
         var next = await decision;
@@ -108,6 +120,8 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
         {
             NextState.Reloading => Reloading,
             NextState.Recreating => Recreating,
+            NextState.Removing => Removing,
+            NextState.Gone => Final,
             _ => Idle,
         });
     }

@@ -96,7 +96,8 @@ public sealed class Deciding_a_failure(OrchestratorStores stores) : DecisionSpec
         var saga = new Infrastructure.Persistence.Sagas.AgentCredentialState { CorrelationId = Guid.NewGuid(), AgentName = OrchestratorStores.NewAgentName("ghost") };
         var failure = Decision.Failure(saga, about: a);
 
-        Assert.Equal(NextState.Idle, await d.Decisions.OnFailureAsync(saga, failure, default));
+        // Nothing of an unregistered agent is worth remembering: its instance ends.
+        Assert.Equal(NextState.Gone, await d.Decisions.OnFailureAsync(saga, failure, default));
         Assert.Equal("ignored: unknown agent", d.FailureRecord(failure).Decision);
         Assert.Empty(d.Staged<ReloadToken>());
         Assert.Null(await d.LeaseOwnerAsync(saga));

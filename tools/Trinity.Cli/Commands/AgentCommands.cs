@@ -108,11 +108,11 @@ public static class AgentCommands
         var name = args.Word(2, "the agent's name");
         args.RejectUnknown(3);
         using var api = Api(settings);
-        await api.DeleteAsync($"api/agents/{Uri.EscapeDataString(name)}");
+        var accepted = await api.DeleteAsync($"api/agents/{Uri.EscapeDataString(name)}");
         if (args.Json)
-            Output.Json(new { name, removed = true });
+            Output.Json(accepted);
         else
-            Console.Out.WriteLine($"Agent {name} removed.");
+            Console.Out.WriteLine($"Agent {name} deleted: its container is drained and removed; follow it with `./trinity rotations --agent {name}`.");
         return 0;
     }
 

@@ -27,5 +27,12 @@ public sealed class Agent
     public Guid? LastRecreateRotationId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Deleted by an operator: no longer rotated; its container is drained and removed under its lease and fence.</summary>
     public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>
+    /// When the deleted agent's container was removed and its state machine ended: from then on the name can be
+    /// registered again, on this row, so its fence only ever grows.
+    /// </summary>
+    public DateTimeOffset? RemovedAt { get; set; }
 }

@@ -62,6 +62,10 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("owner");
 
+                    b.Property<DateTimeOffset?>("RemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("removed_at");
+
                     b.Property<Guid?>("SubscriptionId")
                         .HasColumnType("uuid")
                         .HasColumnName("subscription_id");
@@ -150,6 +154,9 @@ namespace Trinity.Infrastructure.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_failures");
+
+                    b.HasIndex("RecordedAt")
+                        .HasDatabaseName("ix_failures_recorded_at");
 
                     b.HasIndex("AgentName", "RecordedAt")
                         .HasDatabaseName("ix_failures_agent_name_recorded_at");
@@ -413,6 +420,9 @@ namespace Trinity.Infrastructure.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_rotations");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_rotations_started_at");
 
                     b.HasIndex("AgentName", "StartedAt")
                         .HasDatabaseName("ix_rotations_agent_name_started_at");

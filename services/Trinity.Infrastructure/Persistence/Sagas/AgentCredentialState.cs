@@ -179,6 +179,7 @@ public sealed class AgentCredentialState : SagaStateMachineInstance
 
     static int Weight(TokenRefreshReason reason) => reason switch
     {
+        TokenRefreshReason.AgentDeleted => 4,
         TokenRefreshReason.Removal or TokenRefreshReason.Disabled => 3,
         TokenRefreshReason.Rollover => 2,
         _ => 1,

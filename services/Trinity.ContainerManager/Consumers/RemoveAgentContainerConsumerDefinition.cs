@@ -1,0 +1,16 @@
+using MassTransit;
+using Trinity.Messaging.Contracts;
+
+namespace Trinity.ContainerManager.Consumers;
+
+public sealed class RemoveAgentContainerConsumerDefinition : ConsumerDefinition<RemoveAgentContainerConsumer>
+{
+    public RemoveAgentContainerConsumerDefinition()
+    {
+        // Its own queue, so the removals of deleted agents show apart from recreates in the management UI.
+        Endpoint(e => e.Name = EntityNames.Queues.ContainerRemovals);
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RemoveAgentContainerConsumer> consumerConfigurator,
+        IRegistrationContext context) => endpointConfigurator.ConfigureManagerEndpoint(context);
+}
