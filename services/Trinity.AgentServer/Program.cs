@@ -8,7 +8,9 @@ using Trinity.Hosting;
 if (!OperatingSystem.IsLinux())
     throw new PlatformNotSupportedException("The agent server runs on Linux.");
 
-// Taken out of the environment before anything else runs: no turn subprocess may inherit it.
+// Before anything else runs: no turn can read this process's environment, memory or attach to it, and no turn
+// subprocess inherits the control key.
+NonDumpable.Apply();
 var controlKey = ControlKey.TakeFromEnvironment();
 
 var builder = WebApplication.CreateBuilder(args);

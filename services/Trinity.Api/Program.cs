@@ -8,6 +8,7 @@ using Trinity.Api.Subscriptions;
 using Trinity.Hosting;
 using Trinity.Hosting.Endpoints;
 using Trinity.Infrastructure;
+using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Bus;
 
 if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:8080") is { } probe)
@@ -25,10 +26,15 @@ builder.Services
     .AddTrinityAgentLease(builder.Configuration)
     .AddTrinityBus(builder.Configuration, _ => { });
 builder.Services.AddProblemDetails();
+// A body that does not bind throws, so that BadRequestBodies can name the field.
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+builder.Services.AddExceptionHandler<BadRequestBodies>();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer<AdminKeySecurityScheme>());
-builder.Services.AddHttpClient("agents", http => http.Timeout = TimeSpan.FromSeconds(3));
+builder.Services.AddTrinityAgentNetwork(builder.Configuration)
+    .AddHttpClient("agents", http => http.Timeout = TimeSpan.FromSeconds(3)).CallsAgentsOnly();
 
 var app = builder.Build();
+app.UseExceptionHandler();
 app.MapTrinityEndpoints();
 var api = app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>();
 api.MapOpenApi("/openapi/{documentName}.json");

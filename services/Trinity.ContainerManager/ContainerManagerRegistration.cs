@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Trinity.ContainerManager.Configuration;
 using Trinity.ContainerManager.Consumers;
 using Trinity.ContainerManager.Services;
+using Trinity.Infrastructure.AgentNetwork;
 
 namespace Trinity.ContainerManager;
 
@@ -16,7 +17,9 @@ public static class ContainerManagerRegistration
         services.AddOptions<ContainerManagerOptions>().Bind(configuration.GetSection(ContainerManagerOptions.Section));
         services.AddSingleton<IDockerClient>(provider =>
             new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
-        services.AddHttpClient<AgentControlClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout);
+        services.AddTrinityAgentNetwork(configuration)
+            .AddHttpClient<AgentControlClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout)
+            .CallsAgentsOnly();
         services.AddScoped<AgentPlacements>();
         services.AddScoped<DockerAgentContainers>();
         services.AddScoped<AgentDrain>();

@@ -21,8 +21,8 @@ public static class OrchestratorRegistration
     public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section))
-            .Validate(o => o.HistoryRetention >= SubscriptionSelector.LongestRetryAfterHonoured,
-                $"Trinity:Orchestrator:HistoryRetention must be at least {SubscriptionSelector.LongestRetryAfterHonoured.TotalDays} days: a cooldown may last that long")
+            .Validate(o => o.HistoryRetention >= SubscriptionCooldown.LongestRetryAfter,
+                $"Trinity:Orchestrator:HistoryRetention must be at least {SubscriptionCooldown.LongestRetryAfter.TotalDays} days: a cooldown may last that long")
             .ValidateOnStart();
         services.AddScoped<FailureHistory>();
         services.AddScoped<HistoryPruning>();

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Trinity.Infrastructure.AgentNetwork;
 using Trinity.RotationWorker.Configuration;
 using Trinity.RotationWorker.Consumers;
 using Trinity.RotationWorker.Services;
@@ -13,7 +14,8 @@ public static class RotationWorkerRegistration
     {
         services.AddOptions<RotationWorkerOptions>().Bind(configuration.GetSection(RotationWorkerOptions.Section));
         // Timeouts are per call (AgentEndpointClient), not the client's.
-        services.AddHttpClient<AgentEndpointClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddTrinityAgentNetwork(configuration)
+            .AddHttpClient<AgentEndpointClient>(http => http.Timeout = Timeout.InfiniteTimeSpan).CallsAgentsOnly();
         return services;
     }
 

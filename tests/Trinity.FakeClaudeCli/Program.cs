@@ -7,6 +7,9 @@ using Trinity.Messaging.Contracts.Identity;
 // A stand-in for the coding-agent CLI: authenticates only from CLAUDE_CODE_OAUTH_TOKEN, as the real one does,
 // calls the model API simulator for the requested duration, and exits non-zero with a rate-limit message on
 // 429. It prints the fingerprint it ran on, never the token.
+if (args.Contains("probe-secrets"))
+    return Trinity.FakeClaudeCli.SecretProbe.Run();
+
 var token = Environment.GetEnvironmentVariable("CLAUDE_CODE_OAUTH_TOKEN");
 var api = Environment.GetEnvironmentVariable("TRINITY_MODEL_API_URL");
 var duration = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("TRINITY_TURN_DURATION_SECONDS") ?? "1", CultureInfo.InvariantCulture));

@@ -12,12 +12,9 @@ public static partial class TokenShapedText
 
     public static string Scrub(string text) => string.IsNullOrEmpty(text) ? text : TokenShape().Replace(text, Mask);
 
-    /// <summary>Error text that travels or is stored: scrubbed, cut to <paramref name="limit"/>, null when empty.</summary>
-    public static string? ScrubAndTruncate(string? text, int limit, Func<string, string>? scrub = null)
-    {
-        var scrubbed = (scrub ?? Scrub)(text ?? "");
-        return scrubbed.Length == 0 ? null : scrubbed[..Math.Min(limit, scrubbed.Length)];
-    }
+    /// <summary>Error text that travels or is stored: scrubbed, then cleaned and cut to <paramref name="limit"/> (<see cref="CleanText"/>), null when empty.</summary>
+    public static string? ScrubAndTruncate(string? text, int limit, Func<string, string>? scrub = null) =>
+        CleanText.Bound((scrub ?? Scrub)(text ?? ""), limit);
 
     [GeneratedRegex(@"sk-ant-[A-Za-z0-9_\-]{8,}", RegexOptions.CultureInvariant)]
     private static partial Regex TokenShape();

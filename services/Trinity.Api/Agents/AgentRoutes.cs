@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Trinity.Api.Configuration;
+using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -45,16 +46,19 @@ public static class AgentRoutes
 
     /// <summary>Registers the agent and has the container manager create and start its container from the database's view.</summary>
     static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, TimeProvider clock,
-        IOptions<ApiOptions> options, CancellationToken cancellationToken)
+        IOptions<ApiOptions> options, AgentAddresses addresses, CancellationToken cancellationToken)
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."] });
-        if (request.BaseUrl is not null && !Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out _))
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = ["An absolute URL, such as http://127.0.0.1:18000."] });
+        // The worker sends this agent its tokens: only to where agents may be.
+        if (request.BaseUrl is not null && addresses.WhyRefused(request.BaseUrl) is { } refused)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = [refused] });
         if (request.SubscriptionId is { } id && !await db.Subscriptions.AnyAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Registrations of one name queue here, so the second finds the first's row and answers 409.
+        await db.LockNameAsync("agent", name, cancellationToken);
         var existing = await db.Agents.FromSql($"SELECT * FROM agents WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         if (existing is { DeletedAt: null })
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} is already registered.");
@@ -63,6 +67,8 @@ public static class AgentRoutes
         var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, options.Value, cancellationToken);
         if (baseUrl is null)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Every port of Trinity:Api:AgentPorts ({options.Value.AgentPorts}) has an agent.");
+        if (addresses.WhyRefused(baseUrl) is { } misconfigured)
+            return Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: $"Trinity:Api:AgentBaseUrl gives {baseUrl}, which Trinity:AgentNetwork refuses: {misconfigured}");
         var now = clock.GetUtcNow();
         // A name registered again keeps its row, and so its fence: a late command of its first life is refused.
         var agent = existing ?? db.Agents.Add(new Agent { Name = name }).Entity;

@@ -20,7 +20,9 @@ public static class FailureRoutes
             var errors = new Dictionary<string, string[]>();
             if (request is null || !Messaging.Contracts.Identity.AgentName.TryNormalize(request.AgentName, out _))
                 errors["agentName"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."];
-            if (!Enum.TryParse<FailureSource>(request?.Source?.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var source))
+            var source = Enum.GetValues<FailureSource>().Cast<FailureSource?>()
+                .FirstOrDefault(s => string.Equals(s.ToString(), request?.Source?.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
+            if (source is null)
                 errors["source"] = ["One of chat, schedule, api."];
             if (request?.SubscriptionId is null && !TokenFingerprint.IsWellFormed(request?.TokenFingerprint))
                 errors["subscriptionId"] = ["The subscription the turn ran on, or the tokenFingerprint it started with (12 lower-case hex characters)."];
@@ -32,7 +34,7 @@ public static class FailureRoutes
             var report = SubscriptionFailureReports.FromTurn(new TurnFailure
             {
                 AgentName = request!.AgentName!,
-                Source = source,
+                Source = source!.Value,
                 StatusCode = request.StatusCode,
                 ErrorMessage = request.ErrorMessage,
                 SubscriptionId = request.SubscriptionId,

