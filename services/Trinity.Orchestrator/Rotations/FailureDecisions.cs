@@ -37,7 +37,6 @@ public sealed class FailureDecisions(
             return NextState.Idle;
         }
 
-        saga.NewTrigger();
         var rotationId = RotationDecisions.RotationIdFor(saga, "failure", failure.FailureId);
         var agent = await agentLock.TakeAsync(saga.AgentName, rotationId, cancellationToken);
         if (agent is not { DeletedAt: null })
@@ -62,6 +61,8 @@ public sealed class FailureDecisions(
             return await NoRotationAsync(saga, rotationId);
         }
 
+        // Only a report that is acted on starts the back-off afresh: a stale one must not keep it at its first step.
+        saga.NewTrigger();
         var cause = new RotationCause(rotationId, SwitchTrigger.AutoSwitch, failure.FailureId, $"{failure.Kind} on {failure.SubscriptionId} reported by {failure.Source}");
         if (Disables(record))
         {

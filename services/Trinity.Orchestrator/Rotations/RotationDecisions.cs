@@ -34,7 +34,6 @@ public sealed class RotationDecisions(
         if (await history.ExistsAsync(cause.RotationId, cancellationToken))
             return NextState.Idle;
 
-        saga.NewTrigger();
         Subscription? target = null;
         if (request.SubscriptionId is { } wanted)
         {
@@ -44,6 +43,8 @@ public sealed class RotationDecisions(
             if (target.DisabledAt is not null)
                 return Refuse(saga, cause, $"subscription {target.Name} is disabled ({target.DisabledReason}); enable it or roll its key over first");
         }
+        // Only a reassignment that is carried out starts the back-off afresh.
+        saga.NewTrigger();
 
         var agent = await agentLock.TakeAsync(saga.AgentName, cause.RotationId, cancellationToken);
         if (agent is not { DeletedAt: null })
@@ -90,28 +91,34 @@ public sealed class RotationDecisions(
                 : await rotations.StartHotReloadAsync(saga, agent, current, Cause(SwitchTrigger.Reconcile,
                     $"the agent lags the database (applied {saga.AppliedSubscriptionId} v{saga.AppliedKeyVersion}, out of sync: {saga.OutOfSync})"));
         }
-        if (current is null && saga.AppliedSubscriptionId is not null)
+        if (current is null && (saga.AppliedSubscriptionId is not null || saga.OutOfSync))
         {
-            return await rotations.StartRecreateAsync(saga, agent, null, Cause(SwitchTrigger.Reconcile,
-                "the agent still runs a subscription the database no longer assigns"), "leave subscription mode");
+            // Out of sync with no subscription (a recreate into API-key mode failed): only a recreate brings it back,
+            // else the reconciler would ask again every pass for nothing.
+            return await rotations.StartRecreateAsync(saga, agent, null, Cause(SwitchTrigger.Reconcile, saga.AppliedSubscriptionId is not null
+                ? "the agent still runs a subscription the database no longer assigns"
+                : "the agent is out of sync and the database assigns no subscription"), "leave subscription mode");
         }
         logger.LogInformation("Agent {AgentName}: {Reason} refresh of {SubscriptionId} needs no rotation", saga.AgentName, refresh.Reason, refresh.SubscriptionId);
         return await NoRotationAsync(saga, rotationId);
     }
 
     /// <summary>
-    /// Once a rotation has ended: the reassignment that waited, else the failures that waited (each decided as it
-    /// would have been: stale unless about the agent's subscription as it is now), else the refresh.
+    /// Once a rotation has ended: the reassignment that waited, then the failures that waited (each decided as it
+    /// would have been: stale unless about the agent's subscription as it is now), then the refresh — each until one
+    /// starts a rotation, so a request refused or found needless never strands what waited behind it.
     /// </summary>
     public async Task<NextState> ApplyPendingAsync(AgentCredentialState saga, CancellationToken cancellationToken)
     {
         if (saga.TakeReassignment() is { } reassignment)
         {
             logger.LogInformation("Agent {AgentName}: applying the reassignment {RequestId} that arrived mid-rotation", saga.AgentName, reassignment.RequestId);
-            return await OnReassignmentAsync(saga, new SubscriptionReassignmentRequested
+            var next = await OnReassignmentAsync(saga, new SubscriptionReassignmentRequested
             {
                 RequestId = reassignment.RequestId, AgentName = saga.AgentName, SubscriptionId = reassignment.SubscriptionId, RequestedBy = "deferred",
             }, cancellationToken);
+            if (next != NextState.Idle)
+                return next;
         }
         while (saga.PendingFailureIds is [var failureId, ..])
         {
