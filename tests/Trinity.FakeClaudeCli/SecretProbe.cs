@@ -5,7 +5,7 @@ namespace Trinity.FakeClaudeCli;
 
 /// <summary>
 /// A prompt-injected turn's look for secrets (the prompt <c>probe-secrets</c>): every process's environment and command
-/// line, the server's memory and ptrace, and every file under <c>/var/lib/trinity</c> and <c>$HOME</c>. It prints what
+/// line, the server's memory and ptrace, any .NET diagnostics socket, and every file under <c>/var/lib/trinity</c> and <c>$HOME</c>. It prints what
 /// it could read — the long values only, so that the turn's output keeps all of it, each with its fingerprint — and
 /// "denied" where it could not. The server masks every token it knows in a turn's output, so the test looks for the
 /// secrets' fingerprints, which a mask cannot hide.
@@ -29,6 +29,9 @@ public static partial class SecretProbe
             var attached = Ptrace(PtraceSeize, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), 0, 0) == 0;
             Console.WriteLine($"ptrace {pid}: {(attached ? "attached" : $"denied (errno {Marshal.GetLastPInvokeError()})")}");
         }
+        // The .NET diagnostics socket answers "get environment" with the process's native environment, dumpable or not.
+        foreach (var socket in Directory.EnumerateFiles("/tmp", "dotnet-diagnostic-*"))
+            Console.WriteLine($"diagnostics {socket}: {Connect(socket)}");
         foreach (var root in new[] { "/var/lib/trinity", Environment.GetEnvironmentVariable("HOME") ?? "/home/developer" })
         {
             foreach (var file in Files(root))
@@ -36,6 +39,20 @@ public static partial class SecretProbe
         }
         Console.WriteLine("probe done");
         return 0;
+    }
+
+    static string Connect(string path)
+    {
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            return "connected";
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            return $"refused ({ex.SocketErrorCode})";
+        }
     }
 
     static string Read(string path, Func<string, string> show)

@@ -15,6 +15,7 @@ public static class CleanText
         if (string.IsNullOrEmpty(text))
             return null;
         var cleaned = new StringBuilder(Math.Min(text.Length, limit));
+        // (limit may be int.MaxValue: the checks below compare before they add.)
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -22,12 +23,12 @@ public static class CleanText
                 continue;
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
-                if (cleaned.Length + 2 > limit)
+                if (cleaned.Length > limit - 2)
                     break;
                 cleaned.Append(c).Append(text[++i]);
                 continue;
             }
-            if (cleaned.Length + 1 > limit)
+            if (cleaned.Length > limit - 1)
                 break;
             cleaned.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
         }

@@ -12,9 +12,12 @@ public static partial class TokenShapedText
 
     public static string Scrub(string text) => string.IsNullOrEmpty(text) ? text : TokenShape().Replace(text, Mask);
 
-    /// <summary>Error text that travels or is stored: scrubbed, then cleaned and cut to <paramref name="limit"/> (<see cref="CleanText"/>), null when empty.</summary>
+    /// <summary>
+    /// Error text that travels or is stored: cleaned (<see cref="CleanText"/>: a NUL inside a token must not hide it
+    /// from the scrub and then vanish), scrubbed, then cut to <paramref name="limit"/> on a whole character; null when empty.
+    /// </summary>
     public static string? ScrubAndTruncate(string? text, int limit, Func<string, string>? scrub = null) =>
-        CleanText.Bound((scrub ?? Scrub)(text ?? ""), limit);
+        CleanText.Bound((scrub ?? Scrub)(CleanText.Bound(text, int.MaxValue) ?? ""), limit);
 
     [GeneratedRegex(@"sk-ant-[A-Za-z0-9_\-]{8,}", RegexOptions.CultureInvariant)]
     private static partial Regex TokenShape();

@@ -35,8 +35,13 @@ public static class SubscriptionRoutes
         TimeProvider clock, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request?.Name) || request.Name.Length > 200)
-            errors["name"] = ["The name is required (at most 200 characters)."];
+        if (string.IsNullOrWhiteSpace(request?.Name) || request.Name.Length > 200 || request.Name.Any(char.IsControl))
+            errors["name"] = ["The name is required (at most 200 characters, no control characters)."];
+        foreach (var (field, value) in new[] { ("type", request?.Type), ("tier", request?.Tier) })
+        {
+            if (value is { } text && (text.Length > 200 || text.Any(char.IsControl)))
+                errors[field] = ["At most 200 characters, no control characters."];
+        }
         if (string.IsNullOrWhiteSpace(request?.Token) || request.Token.Any(char.IsWhiteSpace))
             errors["token"] = ["The token is required and must not contain whitespace."];
         if (errors.Count > 0)

@@ -66,16 +66,24 @@ public sealed class AgentAddresses
         if (allowed.Count == 0)
             throw new HttpRequestException(HttpRequestError.ConnectionError,
                 $"The agent host {host} resolves to no address inside Trinity:AgentNetwork:AllowedNetworks: not connecting.");
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        // Each allowed address in turn, as the default handler would (localhost can be ::1 first, the agent on 127.0.0.1).
+        for (var i = 0; ; i++)
         {
-            await socket.ConnectAsync(allowed.Select(a => (EndPoint)new IPEndPoint(a, context.DnsEndPoint.Port)).First(), cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(allowed[i], context.DnsEndPoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException) when (i < allowed.Count - 1)
+            {
+                socket.Dispose();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
     }
 

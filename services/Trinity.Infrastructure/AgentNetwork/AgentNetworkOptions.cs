@@ -11,9 +11,10 @@ public sealed class AgentNetworkOptions
 
     /// <summary>
     /// Host names a base URL may give, comma-separated; <c>agent-*</c> allows every single-label name with that
-    /// prefix. IP literals are judged by <see cref="AllowedNetworks"/>, and so is every name once it is resolved.
+    /// prefix (the default matches <c>Trinity:Api:AgentBaseUrl</c>'s default, <c>agent-{name}</c>). IP literals are
+    /// judged by <see cref="AllowedNetworks"/>, and so is every name once it is resolved.
     /// </summary>
-    public string AllowedHosts { get; set; } = "localhost";
+    public string AllowedHosts { get; set; } = "localhost,agent-*";
 
     /// <summary>The networks an agent's address must be in, as CIDR blocks, comma-separated; checked again on every connection.</summary>
     public string AllowedNetworks { get; set; } = "127.0.0.0/8,::1/128";

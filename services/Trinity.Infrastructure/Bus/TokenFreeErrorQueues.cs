@@ -35,8 +35,9 @@ public static class TokenFreeErrorQueues
                 ? changed ? Encoding.UTF8.GetBytes(scrubbed.ToJsonString()) : body
                 : ScrubBytes(body);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
+            // Not JSON, or JSON that System.Text.Json will not hold (a duplicate name, half a surrogate pair): the bytes.
             return ScrubBytes(body);
         }
     }
@@ -104,6 +105,8 @@ public static class TokenFreeErrorQueues
     {
         string text => SecretRedaction.Scrub(text),
         byte[] bytes => ScrubBytes(bytes),
+        IDictionary<string, object?> table => table.ToDictionary(p => SecretRedaction.Scrub(p.Key), p => ScrubHeader(p.Value)),
+        IList<object?> list => list.Select(ScrubHeader).ToList(),
         _ => value,
     };
 
@@ -113,11 +116,17 @@ public static class TokenFreeErrorQueues
         {
             foreach (var (name, value) in context.ExceptionHeaders.GetAll().ToList())
                 context.ExceptionHeaders.Set(name, ScrubHeader(value));
-            // The move copies the received properties, the producer's own headers among them.
+            // The move copies the received properties, the producer's own headers among them (a header whose name is
+            // token-shaped is dropped: a name cannot be masked in place).
             if (context.TryGetPayload(out RabbitMqBasicConsumeContext? received) && received.Properties.Headers is { } headers)
             {
                 foreach (var (name, value) in headers.ToList())
-                    headers[name] = ScrubHeader(value);
+                {
+                    if (SecretRedaction.Scrub(name) != name)
+                        headers.Remove(name);
+                    else
+                        headers[name] = ScrubHeader(value);
+                }
             }
             return next.Send(new ScrubbedExceptionReceiveContext(context, new BytesMessageBody(ScrubBody(context.Body.GetBytes()))));
         }

@@ -28,6 +28,7 @@ public static class SubscriptionCooldown
     {
         var retryAfter = retryAfterSeconds is > 0 ? TimeSpan.FromSeconds(Math.Min(retryAfterSeconds.Value, LongestRetryAfter.TotalSeconds)) : TimeSpan.Zero;
         var length = retryAfter > window ? retryAfter : window;
+        length = length > LongestRetryAfter ? LongestRetryAfter : length;
         var from = occurredAt < recordedAt ? occurredAt : recordedAt;
         return from > DateTimeOffset.MaxValue - length ? DateTimeOffset.MaxValue : from + length;
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -53,7 +54,7 @@ public sealed class FailureIntake(
             {
                 await RecordBatchAsync(batch, stoppingToken);
             }
-            catch (Exception ex) when (batch.Count > 1 && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested))
+            catch (Exception ex) when (batch.Count > 1 && !IsTransient(ex) && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested))
             {
                 // A report the database refuses for a reason the admission did not foresee must not hold back its
                 // neighbours: each is recorded alone, at once, and only what fails alone fails.
@@ -69,6 +70,10 @@ public sealed class FailureIntake(
             batch.Clear();
         }
     }
+
+    /// <summary>The database is away, not refusing a row: splitting the group would only fail it a report at a time.</summary>
+    static bool IsTransient(Exception ex) =>
+        ex is TimeoutException or NpgsqlException { IsTransient: true } || ex.InnerException is NpgsqlException { IsTransient: true };
 
     async Task RecordAloneAsync(Pending pending, CancellationToken stoppingToken)
     {

@@ -1,5 +1,4 @@
 using Trinity.Hosting.Logging;
-using Trinity.Messaging.Contracts.Failures;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Infrastructure.Persistence;
@@ -43,7 +42,9 @@ public static class FailureReportAdmission
         return report with
         {
             AgentName = agentName,
-            ExecutionId = CleanText.Bound(report.ExecutionId, ExecutionIdLimit),
+            // PostgreSQL's timestamptz takes UTC only: an offset a producer gives is honoured, then dropped.
+            OccurredAt = report.OccurredAt.ToUniversalTime(),
+            ExecutionId = SecretRedaction.ScrubAndTruncate(report.ExecutionId, ExecutionIdLimit),
             ErrorMessage = SecretRedaction.ScrubAndTruncate(report.ErrorMessage, ReportSubscriptionFailure.ErrorMessageLimit),
             RetryAfterSeconds = report.RetryAfterSeconds is { } seconds
                 ? (int)Math.Min(seconds, SubscriptionCooldown.LongestRetryAfter.TotalSeconds)

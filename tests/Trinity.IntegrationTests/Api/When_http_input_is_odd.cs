@@ -36,6 +36,8 @@ public sealed class When_http_input_is_odd(When_http_input_is_odd.Scenario scena
     [InlineData("/api/agents", """{"name":"courier","useApiKey":1}""", "useApiKey")]
     [InlineData("/api/agents", """{"name":7}""", "name")]
     [InlineData("/api/subscriptions", """{"name":"a","token":{"x":1}}""", "token")]
+    [InlineData("/api/subscriptions", """{"name":"a\u0000b","token":"t"}""", "name")]
+    [InlineData("/api/subscriptions", """{"name":"a","token":"t","tier":"x\u0000"}""", "tier")]
     public async Task A_value_of_the_wrong_type_is_a_400_naming_the_field(string path, string json, string field)
     {
         using var response = await scenario.Send(HttpMethod.Post, path, json);

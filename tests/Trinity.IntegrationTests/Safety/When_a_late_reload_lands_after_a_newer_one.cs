@@ -42,6 +42,10 @@ public sealed class When_a_late_reload_lands_after_a_newer_one(When_a_late_reloa
             Proxy.DelayNext("POST /api/credentials/reload-token", TimeSpan.FromSeconds(7));
             await Observer.Publish(Failure(Agent, a.Id));
             await Eventually.Until(async () => (await RotationsAsync(Agent)).Count, n => n == 1, "the first rotation to start");
+            // The reassignment only once the first POST is held in the proxy: on a loaded machine the worker can take
+            // longer than the 3 s deadline to send it, and then the newer rotation's POST would be the one held.
+            await Eventually.Until(() => Task.FromResult(Proxy.RequestLines.Any(line => line.StartsWith("POST /api/credentials/reload-token", StringComparison.Ordinal))),
+                "the first reload to be held in the proxy");
             await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = Agent, SubscriptionId = c.Id, RequestedBy = "operator" });
 
             await Eventually.Until(() => Observer.Received<TokenRotationFailed>().Any(f => f.Reason == RotationFailureReason.FencingTokenStale),

@@ -6,7 +6,8 @@ namespace Trinity.IntegrationTests.Safety;
 
 /// <summary>
 /// A prompt-injected turn in the real agent image, after a switch from an old token to a new one, looks everywhere a
-/// secret could be: every process's environment and command line, the server's memory and ptrace, every file under
+/// secret could be: every process's environment and command line, the server's memory, ptrace and .NET diagnostics
+/// socket, every file under
 /// <c>/var/lib/trinity</c> and <c>$HOME</c>. It runs as the server's own user (the image is non-root). It finds the
 /// token the agent runs now — the one it needs, which proves the look reads for real — and nothing else. The server
 /// masks known tokens in a turn's output, so what is looked for is each secret's fingerprint, which no mask hides.
@@ -49,6 +50,8 @@ public sealed class When_a_turn_looks_for_secrets(When_a_turn_looks_for_secrets.
         Assert.Contains("environ 1: denied", scenario.Output, StringComparison.Ordinal);
         Assert.Contains("mem 1: denied", scenario.Output, StringComparison.Ordinal);
         Assert.Contains("ptrace 1: denied", scenario.Output, StringComparison.Ordinal);
+        // Its diagnostics socket would hand out its environment to any process of its user: there is none.
+        Assert.DoesNotContain("dotnet-diagnostic-1-", scenario.Output, StringComparison.Ordinal);
     }
 
     [Fact]

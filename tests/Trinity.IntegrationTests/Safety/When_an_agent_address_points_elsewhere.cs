@@ -72,6 +72,22 @@ public sealed class When_an_agent_address_points_elsewhere(When_an_agent_address
         Assert.False(socket.Pending(), "nothing connected to the listener");
     }
 
+    [Fact]
+    public async Task A_name_that_resolves_to_several_addresses_is_tried_on_each_allowed_one()
+    {
+        // localhost is ::1 and 127.0.0.1; an agent listening on 127.0.0.1 alone is still reached.
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        var port = ((IPEndPoint)socket.LocalEndpoint).Port;
+        using var http = new HttpClient(new AgentAddresses(Options.Create(new AgentNetworkOptions())).CreateHandler()) { Timeout = TimeSpan.FromSeconds(2) };
+
+        var calling = http.GetAsync($"http://localhost:{port}/health");
+        using var accepted = await socket.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(accepted.Connected);
+        await Assert.ThrowsAnyAsync<Exception>(() => calling);
+    }
+
     /// <summary>A loopback HTTP server that answers every request the same way and remembers what it was asked.</summary>
     public sealed class Listener : IDisposable
     {

@@ -121,14 +121,18 @@ public sealed class Recording_failure_reports_in_groups(OrchestratorStores store
         var withNul = TrinityTestStores.Failure(agent, a.Id) with { ExecutionId = "exec\0-1" };
         var emojiAtTheCut = TrinityTestStores.Failure(agent, a.Id) with { ErrorMessage = new string('x', 499) + "\U0001F600 rate_limit_error" };
         var loneSurrogate = TrinityTestStores.Failure(agent, a.Id) with { ErrorMessage = "429 \uD83D cut by its producer" };
+        var withAnOffset = TrinityTestStores.Failure(agent, a.Id) with { OccurredAt = now.ToOffset(TimeSpan.FromHours(2)) };
+        var tokenSplitByNul = TrinityTestStores.Failure(agent, a.Id) with { ErrorMessage = "401 for sk-ant-\0oat01-abcdefghijklmnop", ExecutionId = "sk-ant-oat01-abcdefghijklmnop" };
         var neighbour = TrinityTestStores.Failure(agent, a.Id);
 
-        var outcomes = await RecordAsOneGroupAsync([.. new[] { withNul, emojiAtTheCut, loneSurrogate, neighbour }.Select(r => FailureReportAdmission.Admit(r, now))]);
+        var outcomes = await RecordAsOneGroupAsync([.. new[] { withNul, emojiAtTheCut, loneSurrogate, withAnOffset, tokenSplitByNul, neighbour }.Select(r => FailureReportAdmission.Admit(r, now))]);
 
         Assert.All(outcomes, Assert.Null);
         await using var db = stores.NewDbContext();
         var recorded = await db.Failures.Where(f => f.AgentName == agent).ToDictionaryAsync(f => f.Id);
-        Assert.Equal(4, recorded.Count);
+        Assert.Equal(6, recorded.Count);
+        Assert.Equal(now, recorded[withAnOffset.FailureId].OccurredAt);
+        Assert.Equal(("401 for [redacted]", "[redacted]"), (recorded[tokenSplitByNul.FailureId].ErrorMessage, recorded[tokenSplitByNul.FailureId].ExecutionId));
         Assert.Equal("exec-1", recorded[withNul.FailureId].ExecutionId);
         Assert.Equal(new string('x', 499), recorded[emojiAtTheCut.FailureId].ErrorMessage);
         Assert.Equal("429 \uFFFD cut by its producer", recorded[loneSurrogate.FailureId].ErrorMessage);
