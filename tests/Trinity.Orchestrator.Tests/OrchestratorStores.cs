@@ -28,6 +28,12 @@ public sealed class OrchestratorStores : TrinityTestStores
     /// <summary>How long every publish on the in-memory bus takes: back-pressure from a slow broker.</summary>
     public TimeSpan PublishDelay { get; set; }
 
+    /// <summary>
+    /// Every publish of a deadline that went out, by rotation, counted as it leaves: the harness's own list keeps one
+    /// entry per MessageId, so it cannot show a row sent twice.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<Guid, int> DeadlinesSent { get; } = new();
+
     /// <summary>The publish of a deadline of one of these rotations fails once, as a broker that refuses would make it.</summary>
     public HashSet<Guid> RefuseOnce { get; } = [];
 
@@ -58,6 +64,8 @@ public sealed class OrchestratorStores : TrinityTestStores
                     if (sending is PublishContext<RotationDeadlinePassed> deadline && RefuseOnce.Remove(deadline.Message.RotationId))
                         throw new InvalidOperationException("the broker refused the publish (the spec said so)");
                     await Task.Delay(PublishDelay);
+                    if (sending is PublishContext<RotationDeadlinePassed> sent)
+                        DeadlinesSent.AddOrUpdate(sent.Message.RotationId, 1, (_, n) => n + 1);
                 }));
                 memory.ConfigureEndpoints(context);
             }))

@@ -11,8 +11,10 @@ using Trinity.Infrastructure.Persistence.Entities;
 namespace Trinity.Infrastructure.Outbox;
 
 /// <summary>
-/// The safety net of the outbox. Every poll it says this process is alive (<see cref="OutboxSender"/>, on the
-/// database's clock), then sends what no live sender owns: rows handed back (the broker refused their writer), rows
+/// The safety net of the outbox. It says this process is alive (<see cref="OutboxSender"/>, on the database's clock)
+/// once before anything else starts and then on a beat of its own — never only between passes, or a relay busy with a
+/// slow batch would look dead and another would send what this process's writers are still sending. Every poll it
+/// sends what no live sender owns: rows handed back (the broker refused their writer), rows
 /// of a process that stopped beating (it crashed between its commit and its send), and rows of this process that
 /// their writer gave up. A row is handed to one sender by that claim, never by its age, so a slow send or
 /// replicas whose clocks differ never make two senders of one row; relays of several replicas claim with
@@ -24,13 +26,27 @@ sealed class OutboxRelay(
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
+    /// <summary>Alive before this process's consumers start and its writers claim rows (the relay is registered before the bus).</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await BeatAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("The outbox relay's first beat failed ({Error}); it beats again shortly", ex.Message);
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var beating = BeatWhileRunningAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await BeatAsync(stoppingToken);
                 while (await RelayBatchAsync(stoppingToken) == options.Value.BatchSize)
                 {
                 }
@@ -45,6 +61,28 @@ sealed class OutboxRelay(
                 logger.LogError(ex, "Outbox relay failed; retrying");
                 await Task.Delay(options.Value.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+        await beating;
+    }
+
+    async Task BeatWhileRunningAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.SenderTimeout / 4 < options.Value.PollInterval ? options.Value.SenderTimeout / 4 : options.Value.PollInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Outbox heartbeat failed ({Error}); beating again", ex.Message);
+            }
+            await Task.Delay(interval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -21,6 +21,9 @@ public abstract class DecisionSpecs(OrchestratorStores stores)
 {
     protected OrchestratorStores Stores { get; } = stores;
 
+    protected static SubscriptionReassignmentRequested Reassign(AgentCredentialState saga, Subscription? to) =>
+        new() { RequestId = Guid.NewGuid(), AgentName = saga.AgentName, SubscriptionId = to?.Id, RequestedBy = "operator" };
+
     protected async Task Within(Func<Decision, Task> spec)
     {
         await using var scope = Stores.NewScope();

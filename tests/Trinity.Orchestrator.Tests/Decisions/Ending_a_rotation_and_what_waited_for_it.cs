@@ -229,59 +229,6 @@ public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores 
     });
 
     [Fact]
-    public Task A_reassignment_that_waited_and_is_refused_does_not_strand_the_refresh_behind_it() => Within(async d =>
-    {
-        var a = await d.SubscriptionAsync("a", keyVersion: 2);
-        var removed = await d.SubscriptionAsync("removed");
-        removed.DeletedAt = DateTimeOffset.UtcNow;
-        await d.Db.SaveChangesAsync();
-        var saga = await d.AgentAsync(on: a);
-        saga.AppliedKeyVersion = 1;
-        saga.DeferReassignment(Guid.NewGuid(), removed.Id);
-        saga.DeferRefresh(Guid.NewGuid(), TokenRefreshReason.Rollover, a.Id);
-
-        Assert.Equal(NextState.Reloading, await d.Decisions.ApplyPendingAsync(saga, default));
-
-        Assert.False(saga.HasPending);
-        Assert.Equal((SwitchTrigger.Rollover, 2), (saga.RotationTrigger, Assert.Single(d.Staged<ReloadToken>()).Message.KeyVersion));
-    });
-
-    [Fact]
-    public Task An_agent_out_of_sync_with_no_subscription_is_recreated_to_the_databases_view_not_asked_again_for_nothing() => Within(async d =>
-    {
-        var saga = await d.AgentAsync(on: null);
-        saga.AppliedSubscriptionId = null;
-        saga.OutOfSync = true;
-
-        var next = await d.Decisions.OnRefreshAsync(saga, new AgentTokenRefreshRequested
-        {
-            AgentName = saga.AgentName, SubscriptionId = Guid.Empty, KeyVersion = 0, Reason = TokenRefreshReason.Reconcile, CausationId = Guid.NewGuid(),
-        }, default);
-
-        Assert.Equal(NextState.Recreating, next);
-        Assert.Single(d.Staged<RecreateContainer>());
-    });
-
-    [Fact]
-    public Task Stale_reports_and_refused_reassignments_do_not_reset_the_back_off() => Within(async d =>
-    {
-        var a = await d.SubscriptionAsync("a");
-        var b = await d.SubscriptionAsync("b");
-        var removed = await d.SubscriptionAsync("removed");
-        removed.DeletedAt = DateTimeOffset.UtcNow;
-        await d.Db.SaveChangesAsync();
-        var saga = await d.AgentAsync(on: a);
-        saga.Failed("Rejected: 401", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), TimeSpan.FromHours(1));
-        saga.Failed("Rejected: 401", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), TimeSpan.FromHours(1));
-
-        Assert.Equal(NextState.Idle, await d.Decisions.OnFailureAsync(saga, Decision.Failure(saga, about: b), default));
-        Assert.Equal(NextState.Idle, await d.Decisions.OnReassignmentAsync(saga, Reassign(saga, to: removed), default));
-
-        Assert.Equal(2, saga.FailedAttempts);
-        Assert.NotNull(saga.NextAttemptAt);
-    });
-
-    [Fact]
     public void The_back_off_doubles_up_to_an_hour_and_a_new_trigger_starts_it_afresh()
     {
         var saga = new AgentCredentialState();
@@ -316,9 +263,6 @@ public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores 
         Assert.Equal((removal, TokenRefreshReason.Removal), saga.TakeRefresh() is { } refresh ? (refresh.CausationId, refresh.Reason) : default);
         Assert.True(saga.HasPending);
     }
-
-    static SubscriptionReassignmentRequested Reassign(AgentCredentialState saga, Subscription? to) =>
-        new() { RequestId = Guid.NewGuid(), AgentName = saga.AgentName, SubscriptionId = to?.Id, RequestedBy = "operator" };
 
     static AgentTokenRefreshRequested Rollover(AgentCredentialState saga, Subscription subscription) => new()
     {

@@ -49,6 +49,38 @@ public sealed class Handing_a_row_to_one_sender(OrchestratorStores stores) : ICl
     }
 
     [Fact]
+    public async Task A_relay_busy_with_a_slow_batch_keeps_beating_so_no_other_takes_what_its_writer_is_sending()
+    {
+        await StartRelayAsync(stores.GetRequiredService<OutboxDispatcher>());
+        stores.PublishDelay = TimeSpan.FromSeconds(4);
+        try
+        {
+            // The writer's own relay takes an unclaimed row and is busy publishing it for twice the sender timeout.
+            var backlog = Deadline();
+            await using (var db = stores.NewDbContext())
+            {
+                db.OutboxMessages.Add(Row(backlog, claimedBy: null));
+                await db.SaveChangesAsync();
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(600));
+            await StartRelayAsync(NewReplica());
+            var message = Deadline();
+            await using (var scope = stores.NewScope())
+            {
+                var outbox = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
+                outbox.Publish(message);
+                await outbox.SaveAndSendAsync(transaction: null, default);
+            }
+            await QuietAsync();
+            Assert.Equal((1, 1), (SentCount(backlog), SentCount(message)));
+        }
+        finally
+        {
+            stores.PublishDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
     public async Task The_rows_of_a_process_that_stopped_beating_are_sent_by_another_once()
     {
         var crashed = Guid.NewGuid();
@@ -138,8 +170,7 @@ public sealed class Handing_a_row_to_one_sender(OrchestratorStores stores) : ICl
         Assert.True(await Empty());
     }
 
-    int SentCount(RotationDeadlinePassed message) =>
-        stores.Harness.Published.Select<RotationDeadlinePassed>().Count(p => p.Context.Message.RotationId == message.RotationId);
+    int SentCount(RotationDeadlinePassed message) => stores.DeadlinesSent.GetValueOrDefault(message.RotationId);
 
     static RotationDeadlinePassed Deadline() => new() { RotationId = NewId.NextGuid(), AgentName = "alpha", Deadline = DateTimeOffset.UtcNow };
 
