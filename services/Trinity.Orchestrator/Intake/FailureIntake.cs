@@ -64,8 +64,9 @@ public sealed class FailureIntake(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                // The message retries on its own (its endpoint's retry policy) and lands in a later group.
-                batch[0].Done.TrySetException(ex);
+                // Each message retries on its own (its endpoint's retry policy) and lands in a later group.
+                foreach (var pending in batch)
+                    pending.Done.TrySetException(ex);
             }
             batch.Clear();
         }

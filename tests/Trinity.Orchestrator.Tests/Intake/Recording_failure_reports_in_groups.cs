@@ -1,8 +1,10 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.Infrastructure;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts.Identity;
@@ -174,6 +176,34 @@ public sealed class Recording_failure_reports_in_groups(OrchestratorStores store
             await using var db = stores.NewDbContext();
             var drop = $"DROP TRIGGER {trigger} ON failures; DROP FUNCTION {trigger}();";
             await db.Database.ExecuteSqlRawAsync(drop);
+        }
+    }
+
+    [Fact]
+    public async Task When_the_database_cannot_be_reached_every_report_of_the_group_fails_at_once_to_be_retried()
+    {
+        // A PostgreSQL that is not there: nothing listens on port 1.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Trinity:Postgres:ConnectionString"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none;Timeout=2",
+        }).Build();
+        await using var away = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System)
+            .AddTrinityDatabase(configuration).AddTrinityOutbox(configuration)
+            .AddMassTransitTestHarness(bus => bus.UsingInMemory((context, memory) => memory.ConfigureEndpoints(context)))
+            .BuildServiceProvider();
+        var intake = new FailureIntake(away.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System,
+            stores.GetRequiredService<IOptions<OrchestratorOptions>>(), stores.GetRequiredService<ILogger<FailureIntake>>());
+        var agent = OrchestratorStores.NewAgentName("away");
+        var recording = Enumerable.Range(0, 3).Select(_ => intake.RecordAsync(TrinityTestStores.Failure(agent, Guid.NewGuid()), default)).ToArray();
+        await intake.StartAsync(default);
+        try
+        {
+            foreach (var report in recording)
+                Assert.IsAssignableFrom<Npgsql.NpgsqlException>((await Assert.ThrowsAnyAsync<Exception>(() => report.WaitAsync(TimeSpan.FromSeconds(30)))).InnerException);
+        }
+        finally
+        {
+            await intake.StopAsync(default);
         }
     }
 
