@@ -13,15 +13,12 @@ namespace Trinity.AgentServer.Security;
 public static partial class NonDumpable
 {
     const int PrSetDumpable = 4;
-    const int PrGetDumpable = 3;
 
     public static void Apply()
     {
         if (Prctl(PrSetDumpable, 0, 0, 0, 0) != 0)
             throw new Win32Exception(Marshal.GetLastPInvokeError(), "prctl(PR_SET_DUMPABLE, 0) failed: the agent server will not run with its secrets readable by its turns.");
     }
-
-    public static bool IsApplied => Prctl(PrGetDumpable, 0, 0, 0, 0) == 0;
 
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);

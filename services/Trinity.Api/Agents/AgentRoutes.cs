@@ -67,7 +67,7 @@ public static class AgentRoutes
         var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, options.Value, cancellationToken);
         if (baseUrl is null)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Every port of Trinity:Api:AgentPorts ({options.Value.AgentPorts}) has an agent.");
-        if (addresses.WhyRefused(baseUrl) is { } misconfigured)
+        if (request.BaseUrl is null && addresses.WhyRefused(baseUrl) is { } misconfigured)
             return Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: $"Trinity:Api:AgentBaseUrl gives {baseUrl}, which Trinity:AgentNetwork refuses: {misconfigured}");
         var now = clock.GetUtcNow();
         // A name registered again keeps its row, and so its fence: a late command of its first life is refused.

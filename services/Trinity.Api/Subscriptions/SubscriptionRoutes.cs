@@ -94,7 +94,7 @@ public static class SubscriptionRoutes
             {
                 Subscription = s,
                 Agents = db.Agents.Count(a => a.SubscriptionId == s.Id && a.DeletedAt == null),
-                Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now.AddDays(-7))
+                Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now - SubscriptionCooldown.LongestRetryAfter)
                     .Select(f => new { f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, f.Kind, f.StatusCode }).ToList(),
             })
             .ToListAsync(cancellationToken);

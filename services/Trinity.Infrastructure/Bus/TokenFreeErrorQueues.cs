@@ -47,7 +47,7 @@ public static class TokenFreeErrorQueues
     {
         var text = Encoding.Latin1.GetString(bytes);
         var scrubbed = SecretRedaction.Scrub(text);
-        return ReferenceEquals(text, scrubbed) || text == scrubbed ? bytes : Encoding.Latin1.GetBytes(scrubbed);
+        return text == scrubbed ? bytes : Encoding.Latin1.GetBytes(scrubbed);
     }
 
     /// <summary>Scrubs every string under <paramref name="node"/> in place (a string value directly held is replaced by its parent).</summary>

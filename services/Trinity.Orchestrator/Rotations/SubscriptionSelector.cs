@@ -32,7 +32,8 @@ public sealed class SubscriptionSelector(TrinityDbContext db, TimeProvider clock
             return new SubscriptionChoice(null, null);
 
         var ids = candidates.Select(c => c.Subscription.Id).ToList();
-        var horizon = now - (options.Value.Cooldown > SubscriptionCooldown.LongestRetryAfter ? options.Value.Cooldown : SubscriptionCooldown.LongestRetryAfter);
+        // No cooldown lasts longer (SubscriptionCooldown.Ends caps it), so no older failure can hold one.
+        var horizon = now - SubscriptionCooldown.LongestRetryAfter;
         var recentFailures = await db.Failures
             .Where(f => ids.Contains(f.SubscriptionId) && f.OccurredAt > horizon)
             .Select(f => new { f.SubscriptionId, f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, f.Kind, f.StatusCode })
