@@ -19,6 +19,7 @@ public static class EntityNames
         public const string ContainerManager = "trinity.container-manager";
         public const string ContainerStarts = "trinity.container-manager.starts";
         public const string ContainerRemovals = "trinity.container-manager.removals";
+        public const string ContainerReads = "trinity.container-manager.reads";
     }
 
     public static Uri QueueAddress(string queue) => new($"queue:{queue}");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds trinity/agent:latest (and trinity/agent:legacy, an image "from before" the reload endpoint, for the
-# fallback tests) without pulling anything: a self-contained publish plus the few shared libraries the .NET
+# fallback tests; and trinity/agent:reference, whose server answers exactly as the reference platform's does: the
+# reload endpoint alone, no key, no fence, no fingerprint — for the adoption tests and for operators to try) without pulling anything: a self-contained publish plus the few shared libraries the .NET
 # runtime loads, on an empty base.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,4 +26,5 @@ chmod 700 "$CONTEXT/owned/var/lib/trinity"
 cp docker/agent/Dockerfile "$CONTEXT/Dockerfile"
 DOCKER_BUILDKIT=0 docker build -q -t trinity/agent:latest "$CONTEXT" >/dev/null
 DOCKER_BUILDKIT=0 docker build -q -t trinity/agent:legacy --build-arg RELOAD_ENDPOINT=false "$CONTEXT" >/dev/null
+DOCKER_BUILDKIT=0 docker build -q -t trinity/agent:reference --build-arg PROTOCOL=Reference "$CONTEXT" >/dev/null
 docker image ls trinity/agent --format '{{.Repository}}:{{.Tag}} {{.Size}}'

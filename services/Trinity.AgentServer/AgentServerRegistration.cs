@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Trinity.AgentServer.Agents;
 using Trinity.AgentServer.Configuration;
 using Trinity.AgentServer.Credentials;
@@ -15,7 +16,7 @@ public static class AgentServerRegistration
         if (options.FleetFile is null)
         {
             var environment = new ProcessEnvironment();
-            var baked = long.TryParse(Environment.GetEnvironmentVariable(AcceptedFence.Variable), out var fence) ? fence : 0;
+            var baked = long.TryParse(Environment.GetEnvironmentVariable(AgentVariables.Fence), out var fence) ? fence : 0;
             var agent = Runtime("agent", ControlKey.Required(controlKey), environment, new OwnerOnlyFile(options.OverrideFile), baked);
             return new AgentRegistry([agent]);
         }
@@ -23,7 +24,7 @@ public static class AgentServerRegistration
         return new AgentRegistry(FleetFile.Load(options.FleetFile).Select(entry => Runtime(
             entry.Name,
             new ControlKey(entry.ControlKey),
-            new IsolatedEnvironment(new Dictionary<string, string?> { [AgentCredentials.TokenVariable] = entry.Token }),
+            new IsolatedEnvironment(new Dictionary<string, string?> { [AgentVariables.Token] = entry.Token }),
             new OwnerOnlyFile(Path.Combine(options.FleetOverrideDirectory, entry.Name, "oauth-token")),
             baked: 0)));
 

@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Trinity.Api;
 using Trinity.Api.Agents;
 using Trinity.Api.Configuration;
@@ -31,7 +32,7 @@ builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadReq
 builder.Services.AddExceptionHandler<BadRequestBodies>();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer<AdminKeySecurityScheme>());
 builder.Services.AddTrinityAgentNetwork(builder.Configuration)
-    .AddHttpClient("agents", http => http.Timeout = TimeSpan.FromSeconds(3)).CallsAgentsOnly();
+    .AddHttpClient<AgentProtocolClient>(http => http.Timeout = TimeSpan.FromSeconds(3)).CallsAgentsOnly();
 
 var app = builder.Build();
 app.UseExceptionHandler();

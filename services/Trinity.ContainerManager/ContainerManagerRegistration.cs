@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Docker.DotNet;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +19,7 @@ public static class ContainerManagerRegistration
         services.AddSingleton<IDockerClient>(provider =>
             new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
         services.AddTrinityAgentNetwork(configuration)
-            .AddHttpClient<AgentControlClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout)
+            .AddHttpClient<AgentProtocolClient>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.AgentCallTimeout)
             .CallsAgentsOnly();
         services.AddScoped<AgentPlacements>();
         services.AddScoped<DockerAgentContainers>();
@@ -35,5 +36,6 @@ public static class ContainerManagerRegistration
         bus.AddConsumer<RecreateContainerConsumer, RecreateContainerConsumerDefinition>();
         bus.AddConsumer<StartAgentContainerConsumer, StartAgentContainerConsumerDefinition>();
         bus.AddConsumer<RemoveAgentContainerConsumer, RemoveAgentContainerConsumerDefinition>();
+        bus.AddConsumer<ReadOverrideFileConsumer, ReadOverrideFileConsumerDefinition>();
     }
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Trinity.AgentProtocol;
 using Trinity.Infrastructure.AgentNetwork;
 using Trinity.RotationWorker.Configuration;
 using Trinity.RotationWorker.Consumers;
@@ -15,7 +16,8 @@ public static class RotationWorkerRegistration
         services.AddOptions<RotationWorkerOptions>().Bind(configuration.GetSection(RotationWorkerOptions.Section));
         // Timeouts are per call (AgentEndpointClient), not the client's.
         services.AddTrinityAgentNetwork(configuration)
-            .AddHttpClient<AgentEndpointClient>(http => http.Timeout = Timeout.InfiniteTimeSpan).CallsAgentsOnly();
+            .AddHttpClient<AgentProtocolClient>(http => http.Timeout = Timeout.InfiniteTimeSpan).CallsAgentsOnly();
+        services.AddTransient<AgentEndpointClient>();
         return services;
     }
 

@@ -67,7 +67,7 @@ public sealed class Turns_on_an_agent_server : IAsyncLifetime
         });
         var before = await agent.WaitForTurnToEndAsync((await agent.StartTurnAsync()).Id);
 
-        (await agent.SendAsync(HttpMethod.Post, "/api/credentials/reload-token", new { token = Canary.NewToken(), removeApiKey = true })).EnsureSuccessStatusCode();
+        (await agent.SendAsync(HttpMethod.Post, "/api/credentials/reload-token", new { token = Canary.NewToken(), remove_api_key = true })).EnsureSuccessStatusCode();
         var after = await agent.WaitForTurnToEndAsync((await agent.StartTurnAsync()).Id);
 
         Assert.Contains("ANTHROPIC_API_KEY", before.Output, StringComparison.Ordinal);

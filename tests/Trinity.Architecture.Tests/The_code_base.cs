@@ -66,6 +66,21 @@ public sealed partial class The_code_base
     }
 
     [Fact]
+    public void Only_the_agent_protocol_spells_the_agents_routes_and_variables()
+    {
+        // One agent protocol: the worker, the container manager, the API and the agent server name these through it.
+        var spelled = HandWrittenSources()
+            .Where(f => f.Contains($"{Path.DirectorySeparatorChar}services{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}Trinity.AgentProtocol{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => File.ReadAllLines(f).Select((line, i) => (File: Path.GetRelativePath(RepositoryPaths.Root, f), Line: i + 1, Text: line)))
+            .Where(l => AgentProtocolLiteral().IsMatch(l.Text))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+        Assert.True(spelled.Count == 0, string.Join("\n", spelled));
+        Assert.Matches(AgentProtocolLiteral(), "var path = \"/api/credentials/reload-token\";");
+    }
+
+    [Fact]
     public void No_hand_written_source_file_is_longer_than_three_hundred_lines()
     {
         var files = HandWrittenSources().ToList();
@@ -97,6 +112,9 @@ public sealed partial class The_code_base
         ?? Assembly.LoadFrom(name == "trinity"
             ? Path.Combine(RepositoryPaths.Root, "tools", "Trinity.Cli", "bin", RepositoryPaths.Configuration, "net10.0", "trinity.dll")
             : RepositoryPaths.ServiceAssembly(name));
+
+    [GeneratedRegex("\"(/api/(credentials|drain|resume|turns)|CLAUDE_CODE_OAUTH_TOKEN|ANTHROPIC_API_KEY|TRINITY_AGENT_(CONTROL_KEY|FENCE)|/var/lib/trinity/oauth-token)")]
+    private static partial Regex AgentProtocolLiteral();
 
     [GeneratedRegex(@"\bpartial\s+(class|record|struct|interface)\b")]
     private static partial Regex PartialType();

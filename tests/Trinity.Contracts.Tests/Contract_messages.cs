@@ -19,7 +19,7 @@ public sealed class Contract_messages
         Assert.Equal(
             [
                 "AgentContainerRemoved", "AgentContainerStarted", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
-                "ContainerRecreateSkipped", "ContainerRecreated", "RecreateContainer", "ReloadToken", "RemoveAgentContainer", "ReportSubscriptionFailure", "RotationDeadlinePassed",
+                "ContainerRecreateSkipped", "ContainerRecreated", "OverrideFileRead", "ReadOverrideFile", "RecreateContainer", "ReloadToken", "RemoveAgentContainer", "ReportSubscriptionFailure", "RotationDeadlinePassed",
                 "StartAgentContainer", "SubscriptionDisabled", "SubscriptionFailureReported", "SubscriptionKeyRolledOver", "SubscriptionReassignmentRequested",
                 "SubscriptionRemoved", "TokenReloadFellBack", "TokenReloaded", "TokenRotationFailed",
             ],

@@ -57,6 +57,26 @@ public sealed class ScriptedRotations : IRotationDecisions, IRotationLifecycle
         return Task.CompletedTask;
     }
 
+    /// <summary>As the real lifecycle: a reported fingerprint ends the rotation (a different one fails it); none waits for the override file.</summary>
+    public async Task<bool> ConfirmReloadAsync(AgentCredentialState saga, string? reportedFingerprint, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(reportedFingerprint))
+        {
+            Calls.Enqueue($"{nameof(ConfirmReloadAsync)}:ReadOverrideFile");
+            return false;
+        }
+        await ConfirmAsync(saga, reportedFingerprint, cancellationToken);
+        return true;
+    }
+
+    public Task ConfirmByOverrideFileAsync(AgentCredentialState saga, OverrideFileRead read, CancellationToken cancellationToken) =>
+        read.TokenFingerprint is { Length: > 0 } fingerprint ? ConfirmAsync(saga, fingerprint, cancellationToken) : CompleteAsync(saga, SwitchMethod.HotReload, null, read.Detail, cancellationToken);
+
+    Task ConfirmAsync(AgentCredentialState saga, string fingerprint, CancellationToken cancellationToken) =>
+        fingerprint == saga.ExpectedFingerprint
+            ? CompleteAsync(saga, SwitchMethod.HotReload, fingerprint, null, cancellationToken)
+            : FailAsync(saga, RotationFailureReason.FingerprintMismatch, null, cancellationToken);
+
     public Task CompleteRemovalAsync(AgentCredentialState saga, AgentContainerRemoved removed, CancellationToken cancellationToken)
     {
         Calls.Enqueue(nameof(CompleteRemovalAsync));

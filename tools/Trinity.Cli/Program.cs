@@ -14,7 +14,7 @@ const string Usage = """
       subscriptions enable ID|NAME   (after an authentication failure disabled it; a new key does too)
       agents list
       agents show NAME
-      agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL]
+      agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL [--unmanaged]]
       agents reassign NAME (--subscription ID|NAME | --api-key)
       agents retry NAME          (now, instead of at the end of its back-off)
       agents remove NAME         (drains and removes its container; the name can be registered again after)

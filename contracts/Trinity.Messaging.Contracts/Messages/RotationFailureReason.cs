@@ -17,4 +17,10 @@ public enum RotationFailureReason
 
     /// <summary>A deleted agent's container could not be removed (yet): tried again after the back-off.</summary>
     RemovalFailed = 7,
+
+    /// <summary>
+    /// What would need a new container (a reload that could not land, a change of auth mode) on an agent this system
+    /// does not manage: it reloads an unmanaged agent but never starts or recreates it.
+    /// </summary>
+    CannotRecreate = 8,
 }

@@ -1,14 +1,7 @@
+using Trinity.AgentProtocol;
 using Trinity.AgentServer.Turns;
 
 namespace Trinity.AgentServer.Agents;
-
-/// <param name="FencingToken">The rotation's fence (<c>fencing_token</c>, as the design's body names it); one older than an accepted one is refused with 409.</param>
-public sealed record ReloadTokenRequest(string? Token, bool RemoveApiKey = false, [property: System.Text.Json.Serialization.JsonPropertyName("fencing_token")] long? FencingToken = null);
-
-/// <param name="TtlSeconds">How long the drain holds unless renewed (default 60, at most 3600): an interrupted drain lapses by itself.</param>
-public sealed record DrainRequest(int? TtlSeconds);
-
-public sealed record CredentialStateResponse(string? Fingerprint, string Source, DateTimeOffset? ChangedAt, int Reloads);
 
 public sealed record StartTurnRequest(string? Prompt, int? DurationSeconds = null);
 
@@ -17,8 +10,6 @@ public sealed record TurnResponse(Guid Id, string? Fingerprint, string State, st
     public static TurnResponse From(Turn turn, bool withOutput = true) =>
         new(turn.Id, turn.Fingerprint, turn.State.ToString(), turn.Ending?.ToString(), turn.ExitCode, turn.StartedAt, turn.EndedAt, withOutput ? turn.Output : null);
 }
-
-public sealed record AdmissionResponse(bool Draining, int InFlight, DateTimeOffset? DrainingUntil = null);
 
 /// <summary>
 /// The routes of one agent, the same code in single-agent and fleet mode. Every one requires the agent's
@@ -29,21 +20,21 @@ public static class AgentRoutes
     /// <param name="prefix">"" for a single agent; "/agents/{agent}" in fleet mode.</param>
     public static IEndpointRouteBuilder MapAgentRoutes(this IEndpointRouteBuilder routes, string prefix, bool withReloadEndpoint)
     {
-        var api = routes.MapGroup($"{prefix}/api").AddEndpointFilter<RequireControlKey>();
+        var api = routes.MapGroup(prefix).AddEndpointFilter<RequireControlKey>();
 
-        api.MapGet("/credentials", (HttpContext http) =>
+        api.MapGet(AgentPaths.Credentials, (HttpContext http) =>
         {
             var agent = http.Agent();
-            return Results.Ok(new CredentialStateResponse(agent.Credentials.Fingerprint, agent.Credentials.Source.ToString(), agent.Credentials.ChangedAt, agent.Credentials.Reloads));
+            return Results.Ok(new CredentialState(agent.Credentials.Fingerprint, agent.Credentials.Source.ToString(), agent.Credentials.ChangedAt, agent.Credentials.Reloads));
         });
 
         // An image built before the endpoint existed answers 404 here; the fallback tests run such an agent.
         if (withReloadEndpoint)
         {
-            api.MapPost("/credentials/reload-token", (HttpContext http, ReloadTokenRequest? request, ILogger<AgentRuntime> logger) =>
+            api.MapPost(AgentPaths.ReloadToken, (HttpContext http, ReloadTokenRequest? request, ILogger<AgentRuntime> logger) =>
             {
                 if (request is null || string.IsNullOrWhiteSpace(request.Token))
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token is required and must not be empty or whitespace."] });
+                    return EmptyToken();
 
                 var agent = http.Agent();
                 var token = request.Token.Trim();
@@ -55,11 +46,11 @@ public static class AgentRoutes
                 }
                 logger.LogInformation("Agent {AgentName}: token reloaded, fingerprint {Fingerprint}; API key removed: {RemoveApiKey}; {InFlight} turns in flight keep theirs",
                     agent.Name, agent.Credentials.Fingerprint, request.RemoveApiKey, agent.Turns.InFlight);
-                return Results.Ok(new { status = "success", reloaded = true, fingerprint = agent.Credentials.Fingerprint, fence = agent.Fence.Highest });
+                return Results.Ok(new ReloadTokenAnswer(ReloadTokenAnswer.Success, Reloaded: true, agent.Credentials.Fingerprint, agent.Fence.Highest));
             });
         }
 
-        api.MapPost("/turns", (HttpContext http, StartTurnRequest? request) =>
+        api.MapPost(AgentPaths.Turns, (HttpContext http, StartTurnRequest? request) =>
         {
             if (request is null || string.IsNullOrWhiteSpace(request.Prompt))
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["prompt"] = ["The prompt is required."] });
@@ -80,10 +71,10 @@ public static class AgentRoutes
                 : Results.Created($"{http.Request.Path}/{turn.Id}", TurnResponse.From(turn, withOutput: false));
         });
 
-        api.MapGet("/turns/{id:guid}", (HttpContext http, Guid id) =>
+        api.MapGet($"{AgentPaths.Turns}/{{id:guid}}", (HttpContext http, Guid id) =>
             http.Agent().Turns.Find(id) is { } turn ? Results.Ok(TurnResponse.From(turn)) : Results.NotFound());
 
-        api.MapGet("/turns", (HttpContext http, string? state) =>
+        api.MapGet(AgentPaths.Turns, (HttpContext http, string? state) =>
         {
             var turns = http.Agent().Turns.All;
             if (state is not null)
@@ -95,24 +86,46 @@ public static class AgentRoutes
             return Results.Ok(turns.Select(t => TurnResponse.From(t, withOutput: false)).ToList());
         });
 
-        api.MapPost("/drain", (HttpContext http, DrainRequest? request) =>
+        api.MapPost(AgentPaths.Drain, (HttpContext http, DrainRequest? request) =>
         {
             if (request?.TtlSeconds is < 1 or > 3600)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["ttlSeconds"] = ["Between 1 and 3600."] });
             var turns = http.Agent().Turns;
             turns.Drain(TimeSpan.FromSeconds(request?.TtlSeconds ?? 60));
-            return Results.Ok(new AdmissionResponse(turns.Draining, turns.InFlight, turns.DrainingUntil));
+            return Results.Ok(new AdmissionState(turns.Draining, turns.InFlight, turns.DrainingUntil));
         });
 
-        api.MapPost("/resume", (HttpContext http) =>
+        api.MapPost(AgentPaths.Resume, (HttpContext http) =>
         {
             var turns = http.Agent().Turns;
             turns.Resume();
-            return Results.Ok(new AdmissionResponse(turns.Draining, turns.InFlight));
+            return Results.Ok(new AdmissionState(turns.Draining, turns.InFlight));
         });
 
         return routes;
     }
+
+    /// <summary>
+    /// The reference platform's agent server, as it is: the reload endpoint alone, without a key, the fence ignored,
+    /// answered without a fingerprint. What <c>trinity/agent:reference</c> runs, so the adoption path and the
+    /// verification by the override file are tried on a real container.
+    /// </summary>
+    public static IEndpointRouteBuilder MapReferenceRoutes(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost(AgentPaths.ReloadToken, (AgentRegistry agents, ReloadTokenRequest? request, ILogger<AgentRuntime> logger) =>
+        {
+            if (request is null || string.IsNullOrWhiteSpace(request.Token))
+                return EmptyToken();
+            var agent = agents.Single;
+            agent.Credentials.Reload(request.Token.Trim(), request.RemoveApiKey);
+            logger.LogInformation("Agent {AgentName}: token reloaded (reference endpoint); API key removed: {RemoveApiKey}", agent.Name, request.RemoveApiKey);
+            return Results.Ok(new ReloadTokenAnswer(ReloadTokenAnswer.Success, Reloaded: true));
+        });
+        return routes;
+    }
+
+    static IResult EmptyToken() =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token is required and must not be empty or whitespace."] });
 
     public static AgentRuntime Agent(this HttpContext http) => (AgentRuntime)http.Items[typeof(AgentRuntime)]!;
 }

@@ -10,7 +10,6 @@ namespace Trinity.AgentServer.Credentials;
 /// </summary>
 public sealed class AcceptedFence(OwnerOnlyFile file, long baked)
 {
-    public const string Variable = "TRINITY_AGENT_FENCE";
     readonly Lock _gate = new();
     long _highest = Math.Max(baked, long.TryParse(file.Read(), NumberStyles.None, CultureInfo.InvariantCulture, out var kept) ? kept : 0);
 

@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Trinity.Hosting.Logging;
 using Trinity.Messaging.Contracts.Identity;
 
@@ -9,8 +10,6 @@ namespace Trinity.AgentServer.Credentials;
 /// </summary>
 public sealed class AgentCredentials(AgentEnvironment environment, OwnerOnlyFile overrideFile, TimeProvider clock)
 {
-    public const string TokenVariable = "CLAUDE_CODE_OAUTH_TOKEN";
-    public const string ApiKeyVariable = "ANTHROPIC_API_KEY";
     readonly Lock _gate = new();
 
     public AgentEnvironment Environment { get; } = environment;
@@ -20,7 +19,7 @@ public sealed class AgentCredentials(AgentEnvironment environment, OwnerOnlyFile
     /// <summary>Reloads accepted since start: what a test counts to prove one switch reached the agent once.</summary>
     public int Reloads { get; private set; }
 
-    public string? Fingerprint => Environment.Get(TokenVariable) is { Length: > 0 } token ? TokenFingerprint.Of(token) : null;
+    public string? Fingerprint => Environment.Get(AgentVariables.Token) is { Length: > 0 } token ? TokenFingerprint.Of(token) : null;
 
     /// <summary>At start: a non-empty override file wins over the baked environment (a stop/start keeps a rotated token).</summary>
     public void Initialize()
@@ -30,14 +29,14 @@ public sealed class AgentCredentials(AgentEnvironment environment, OwnerOnlyFile
             var rotated = overrideFile.Read();
             if (rotated is not null)
             {
-                Environment.Set(TokenVariable, rotated);
+                Environment.Set(AgentVariables.Token, rotated);
                 Source = TokenSource.OverrideFile;
             }
             else
             {
-                Source = string.IsNullOrEmpty(Environment.Get(TokenVariable)) ? TokenSource.None : TokenSource.Environment;
+                Source = string.IsNullOrEmpty(Environment.Get(AgentVariables.Token)) ? TokenSource.None : TokenSource.Environment;
             }
-            if (Environment.Get(TokenVariable) is { Length: > 0 } token)
+            if (Environment.Get(AgentVariables.Token) is { Length: > 0 } token)
                 SecretRedaction.Register(token);
             ChangedAt = clock.GetUtcNow();
         }
@@ -50,9 +49,9 @@ public sealed class AgentCredentials(AgentEnvironment environment, OwnerOnlyFile
         {
             SecretRedaction.Register(token);
             overrideFile.Write(token);
-            Environment.Set(TokenVariable, token);
+            Environment.Set(AgentVariables.Token, token);
             if (removeApiKey)
-                Environment.Set(ApiKeyVariable, null);
+                Environment.Set(AgentVariables.ApiKey, null);
             Source = TokenSource.Reload;
             ChangedAt = clock.GetUtcNow();
             Reloads++;

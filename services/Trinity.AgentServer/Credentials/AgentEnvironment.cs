@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using System.Collections.Concurrent;
 
 namespace Trinity.AgentServer.Credentials;
@@ -16,7 +17,7 @@ public abstract class AgentEnvironment
     /// <summary>Writes this agent's credential variables into a subprocess's environment (a null value removes the variable).</summary>
     public void ApplyTo(IDictionary<string, string?> environment)
     {
-        foreach (var variable in new[] { AgentCredentials.TokenVariable, AgentCredentials.ApiKeyVariable })
+        foreach (var variable in new[] { AgentVariables.Token, AgentVariables.ApiKey })
         {
             if (Get(variable) is { } value)
                 environment[variable] = value;

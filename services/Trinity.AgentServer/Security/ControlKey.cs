@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Trinity.Hosting.Security;
 
 namespace Trinity.AgentServer.Security;
@@ -9,7 +10,6 @@ namespace Trinity.AgentServer.Security;
 /// </summary>
 public sealed class ControlKey
 {
-    public const string Variable = "TRINITY_AGENT_CONTROL_KEY";
     public const int MinimumLength = 16;
     readonly BearerKey _key;
 
@@ -23,14 +23,14 @@ public sealed class ControlKey
     /// <summary>Reads and removes the variable, so that no subprocess started later can inherit it.</summary>
     public static string? TakeFromEnvironment()
     {
-        var key = Environment.GetEnvironmentVariable(Variable);
-        Environment.SetEnvironmentVariable(Variable, null);
+        var key = Environment.GetEnvironmentVariable(AgentVariables.ControlKey);
+        Environment.SetEnvironmentVariable(AgentVariables.ControlKey, null);
         return key;
     }
 
     public static ControlKey Required(string? key) =>
         string.IsNullOrWhiteSpace(key) || key.Length < MinimumLength
-            ? throw new InvalidOperationException($"{Variable} is required (at least {MinimumLength} characters): the agent server refuses to start without its control key.")
+            ? throw new InvalidOperationException($"{AgentVariables.ControlKey} is required (at least {MinimumLength} characters): the agent server refuses to start without its control key.")
             : new ControlKey(key);
 
     public bool Matches(string? authorizationHeader) => _key.Matches(authorizationHeader);

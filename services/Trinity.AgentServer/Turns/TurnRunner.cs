@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,7 @@ public sealed class TurnRunner(AgentEnvironment environment, TurnOptions options
         var turn = new Turn
         {
             Id = Guid.NewGuid(),
-            Fingerprint = start.Environment.TryGetValue(AgentCredentials.TokenVariable, out var token) && !string.IsNullOrEmpty(token)
+            Fingerprint = start.Environment.TryGetValue(AgentVariables.Token, out var token) && !string.IsNullOrEmpty(token)
                 ? Messaging.Contracts.Identity.TokenFingerprint.Of(token)
                 : null,
             StartedAt = clock.GetUtcNow(),

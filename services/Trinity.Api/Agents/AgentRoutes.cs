@@ -1,7 +1,6 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Trinity.AgentProtocol;
 using Trinity.Api.Configuration;
 using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Outbox;
@@ -15,17 +14,30 @@ using Trinity.Messaging.Contracts.Messages;
 
 namespace Trinity.Api.Agents;
 
-public sealed record RegisterAgentRequest(string? Name, Guid? SubscriptionId, bool UseApiKey = false, string? BaseUrl = null);
+/// <param name="Unmanaged">
+/// True: an agent something else runs at <paramref name="BaseUrl"/>, reloaded here but never started or recreated. Left
+/// out, an agent that already answers at the base URL is registered so (a container started there would fail on the
+/// taken port); false asks for a container even so, and is refused when something answers there.
+/// </param>
+public sealed record RegisterAgentRequest(string? Name, Guid? SubscriptionId, bool UseApiKey = false, string? BaseUrl = null, bool? Unmanaged = null);
 
 public sealed record ReassignRequest(Guid? SubscriptionId);
 
+/// <param name="Kind">managed, adopted or unmanaged (reloaded, never started or recreated).</param>
+/// <param name="Authenticated">Whether the agent asks for a key before it reads a reload, as probed at registration; null when unknown.</param>
+/// <param name="Verification">How its last hot-reload was known to land: observed (a fingerprint) or acknowledged.</param>
 public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint,
-    RotationResponse? LastRotation, int FailedAttempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastFailure = null);
+    RotationResponse? LastRotation, int FailedAttempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastFailure = null,
+    string Kind = "managed", bool? Authenticated = null, string? Verification = null);
 
-public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt)
+public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail,
+    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null)
 {
     public static RotationResponse Of(Rotation r) =>
-        new(r.Id, r.AgentName, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail, r.StartedAt, r.CompletedAt);
+        new(r.Id, r.AgentName, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail,
+            r.StartedAt, r.CompletedAt, Lower(r.Verification));
+
+    public static string? Lower(Enum? value) => value?.ToString().ToLowerInvariant();
 }
 
 public static class AgentRoutes
@@ -44,9 +56,12 @@ public static class AgentRoutes
         return api;
     }
 
-    /// <summary>Registers the agent and has the container manager create and start its container from the database's view.</summary>
+    /// <summary>
+    /// Registers the agent and has the container manager create and start its container from the database's view — or,
+    /// for an agent something else runs at its base URL, registers it unmanaged: reloaded, never started or recreated.
+    /// </summary>
     static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, TimeProvider clock,
-        IOptions<ApiOptions> options, AgentAddresses addresses, CancellationToken cancellationToken)
+        IOptions<ApiOptions> options, AgentAddresses addresses, AgentProtocolClient agents, CancellationToken cancellationToken)
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."] });
@@ -55,6 +70,14 @@ public static class AgentRoutes
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = [refused] });
         if (request.SubscriptionId is { } id && !await db.Subscriptions.AnyAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
+        if (request.Unmanaged == true && request.BaseUrl is null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = ["An unmanaged agent is reached at the base URL its owner gives."] });
+        // Asked before anything is written: does an agent answer there already, and does it want a key?
+        var probe = request.BaseUrl is null ? AgentProbe.Unreachable : await agents.ProbeAsync(request.BaseUrl, cancellationToken);
+        if (request.Unmanaged == false && probe != AgentProbe.Unreachable)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: $"Something answers at {request.BaseUrl} already: a container started there would fail on the taken port. Register it as unmanaged, or adopt its container.");
+        var unmanaged = request.Unmanaged ?? probe != AgentProbe.Unreachable;
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Registrations of one name queue here, so the second finds the first's row and answers 409.
@@ -75,25 +98,28 @@ public static class AgentRoutes
         agent.SubscriptionId = request.SubscriptionId;
         agent.UseApiKey = request.UseApiKey;
         agent.BaseUrl = baseUrl;
+        agent.Kind = unmanaged ? AgentKind.Unmanaged : AgentKind.Managed;
+        agent.Authenticated = probe switch { AgentProbe.Authenticated => true, AgentProbe.Unauthenticated => false, _ => null };
         agent.ContainerId = null;
         agent.EncryptedControlKey = null;
         agent.LastRecreateRotationId = null;
         agent.CreatedAt = agent.UpdatedAt = now;
         agent.DeletedAt = agent.RemovedAt = null;
-        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
+        if (!unmanaged)
+            outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
         await db.EnsureStateExistsAsync(name, cancellationToken);
         await outbox.SaveAndSendAsync(transaction, cancellationToken);
-        return Results.Created($"/api/agents/{name}", new { name });
+        return Results.Created($"/api/agents/{name}", new { name, kind = RotationResponse.Lower(agent.Kind), authenticated = agent.Authenticated });
     }
 
-    static async Task<IResult> DescribeAsync(string name, TrinityDbContext db, SecretCipher cipher, IHttpClientFactory http, CancellationToken cancellationToken)
+    static async Task<IResult> DescribeAsync(string name, TrinityDbContext db, SecretCipher cipher, AgentProtocolClient agents, CancellationToken cancellationToken)
     {
         var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Name == name && a.DeletedAt == null, cancellationToken);
         if (agent is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
         var saga = await db.AgentCredentialStates.AsNoTracking().SingleOrDefaultAsync(s => s.AgentName == name, cancellationToken);
         var last = await db.Rotations.AsNoTracking().Where(r => r.AgentName == name).OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
-        return Results.Ok(Describe(agent, saga, await LiveFingerprintAsync(agent, cipher, http, cancellationToken), last));
+        return Results.Ok(Describe(agent, saga, await LiveFingerprintAsync(agent, cipher, agents, cancellationToken), last, await LastVerification(db, name).FirstOrDefaultAsync(cancellationToken)));
     }
 
     /// <summary>Every registered agent as the database sees it (the live fingerprint is asked of one agent at a time, by name).</summary>
@@ -105,12 +131,15 @@ public static class AgentRoutes
                 join saga in db.AgentCredentialStates.AsNoTracking() on agent.Name equals saga.AgentName into sagas
                 from saga in sagas.DefaultIfEmpty()
                 orderby agent.Name
-                select new { agent, saga })
+                select new { agent, saga, verification = LastVerification(db, agent.Name).FirstOrDefault() })
             .ToListAsync(cancellationToken);
-        return Results.Ok(rows.Select(row => Describe(row.agent, row.saga, null, null)));
+        return Results.Ok(rows.Select(row => Describe(row.agent, row.saga, null, null, row.verification)));
     }
 
-    static AgentResponse Describe(Agent agent, AgentCredentialState? saga, string? liveFingerprint, Rotation? last) => new(
+    static IQueryable<ReloadVerification?> LastVerification(TrinityDbContext db, string name) =>
+        db.Rotations.Where(r => r.AgentName == name && r.Verification != null).OrderByDescending(r => r.StartedAt).Select(r => r.Verification);
+
+    static AgentResponse Describe(Agent agent, AgentCredentialState? saga, string? liveFingerprint, Rotation? last, ReloadVerification? verification) => new(
         agent.Name,
         agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none",
         agent.SubscriptionId,
@@ -121,7 +150,10 @@ public static class AgentRoutes
         last is null ? null : RotationResponse.Of(last),
         saga?.FailedAttempts ?? 0,
         saga?.NextAttemptAt,
-        saga?.LastFailure);
+        saga?.LastFailure,
+        RotationResponse.Lower(agent.Kind)!,
+        agent.Authenticated,
+        RotationResponse.Lower(verification));
 
     /// <summary>
     /// An operator's "try this agent again now": the agent's state machine starts its back-off afresh and brings it to
@@ -138,20 +170,16 @@ public static class AgentRoutes
         return Results.Accepted($"/api/rotations?agent={name}", new { requestId = causationId });
     }
 
-    /// <summary>What the agent itself reports, asked with its control key; null when it cannot be asked.</summary>
-    static async Task<string?> LiveFingerprintAsync(Agent agent, SecretCipher cipher, IHttpClientFactory http, CancellationToken cancellationToken)
+    /// <summary>What the agent itself reports, asked with its control key; null when it cannot be asked or does not say (a reference agent).</summary>
+    static async Task<string?> LiveFingerprintAsync(Agent agent, SecretCipher cipher, AgentProtocolClient agents, CancellationToken cancellationToken)
     {
         if (agent.BaseUrl is null || agent.EncryptedControlKey is null)
             return null;
         try
         {
-            using var client = http.CreateClient("agents");
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"{agent.BaseUrl.TrimEnd('/')}/api/credentials");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cipher.Decrypt(agent.EncryptedControlKey));
-            using var response = await client.SendAsync(request, cancellationToken);
-            return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<LiveCredential>(cancellationToken))?.Fingerprint : null;
+            return (await agents.CredentialsAsync(agent.BaseUrl, cipher.Decrypt(agent.EncryptedControlKey), cancellationToken))?.Fingerprint;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
             return null;
         }
@@ -191,6 +219,4 @@ public static class AgentRoutes
         }
         return Results.Accepted($"/api/rotations?agent={agent.Name}", new { name = agent.Name, deletedAt = agent.DeletedAt, removing = true });
     }
-
-    sealed record LiveCredential(string? Fingerprint);
 }

@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ public readonly record struct DrainOutcome(int TurnsOutliving, bool Drained);
 /// so a drain whose manager died lapses on the agent by itself. An agent without the drain route (404) cannot be
 /// drained: said so, and not waited for.
 /// </summary>
-public sealed class AgentDrain(AgentControlClient agents, IOptions<ContainerManagerOptions> options, ILogger<AgentDrain> logger)
+public sealed class AgentDrain(AgentProtocolClient agents, IOptions<ContainerManagerOptions> options, ILogger<AgentDrain> logger)
 {
     static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(250);
 

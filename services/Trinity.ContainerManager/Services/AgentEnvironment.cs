@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.ContainerManager.Services;
@@ -10,22 +11,17 @@ namespace Trinity.ContainerManager.Services;
 /// </summary>
 public static class AgentEnvironment
 {
-    public const string TokenVariable = "CLAUDE_CODE_OAUTH_TOKEN";
-    public const string ApiKeyVariable = "ANTHROPIC_API_KEY";
-    public const string ControlKeyVariable = "TRINITY_AGENT_CONTROL_KEY";
-    public const string FenceVariable = "TRINITY_AGENT_FENCE";
-
     public static List<string> Rewrite(IEnumerable<string> current, Agent agent, string? token, string? platformApiKey, string controlKey)
     {
-        var kept = WithFence([.. current.Where(entry => Name(entry) is not (TokenVariable or ApiKeyVariable or ControlKeyVariable)), $"{ControlKeyVariable}={controlKey}"],
+        var kept = WithFence([.. current.Where(entry => Name(entry) is not (AgentVariables.Token or AgentVariables.ApiKey or AgentVariables.ControlKey)), $"{AgentVariables.ControlKey}={controlKey}"],
             agent.FencingToken);
         if (agent.SubscriptionId is not null)
         {
             if (token is not null)
-                kept.Add($"{TokenVariable}={token}");
+                kept.Add($"{AgentVariables.Token}={token}");
         }
         else if (agent.UseApiKey)
-            kept.Add($"{ApiKeyVariable}={platformApiKey ?? throw new InvalidOperationException($"Agent {agent.Name} uses the platform API key, but Trinity:ContainerManager:PlatformApiKey is not configured.")}");
+            kept.Add($"{AgentVariables.ApiKey}={platformApiKey ?? throw new InvalidOperationException($"Agent {agent.Name} uses the platform API key, but Trinity:ContainerManager:PlatformApiKey is not configured.")}");
         return kept;
     }
 
@@ -34,7 +30,7 @@ public static class AgentEnvironment
     /// container created or started again carries the agent's current fence, so no recreate resets it.
     /// </summary>
     public static List<string> WithFence(IEnumerable<string> current, long fence) =>
-        [.. current.Where(entry => Name(entry) != FenceVariable), $"{FenceVariable}={fence.ToString(System.Globalization.CultureInfo.InvariantCulture)}"];
+        [.. current.Where(entry => Name(entry) != AgentVariables.Fence), $"{AgentVariables.Fence}={fence.ToString(System.Globalization.CultureInfo.InvariantCulture)}"];
 
     static string Name(string entry) => entry.Split('=', 2)[0];
 }

@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Docker.DotNet.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,7 @@ public sealed class AgentRecreate(
     AgentPlacements placements,
     DockerAgentContainers containers,
     AgentDrain drain,
-    AgentControlClient agents,
+    AgentProtocolClient agents,
     RecreateJournal journal,
     FaultPoints faults,
     IOptions<ContainerManagerOptions> options,
@@ -38,6 +39,9 @@ public sealed class AgentRecreate(
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
         if (agent is null)
             return new RecreateResult.Refused(RotationFailureReason.NoPlacement, "the agent is not registered");
+        if (agent.Kind == AgentKind.Unmanaged)
+            return new RecreateResult.Refused(RotationFailureReason.CannotRecreate,
+                $"agent {agentName} is unmanaged: this system reloads it but never recreates it, so its credential variables stay as its owner set them");
 
         await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, rotationId, options.Value.LeaseRenewal, logger);
         var entry = await journal.FindAsync(agentName, cancellationToken);

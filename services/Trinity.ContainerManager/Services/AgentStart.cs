@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Trinity.ContainerManager.Configuration;
 using Trinity.Infrastructure.Locking;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Secrets;
 
 namespace Trinity.ContainerManager.Services;
@@ -28,6 +29,8 @@ public sealed class AgentStart(
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
         if (agent?.BaseUrl is null || !Uri.TryCreate(agent.BaseUrl, UriKind.Absolute, out var baseUri))
             return new StartResult.Refused("the agent is not registered with a base URL");
+        if (agent.Kind == AgentKind.Unmanaged)
+            return new StartResult.Refused("the agent is unmanaged: its owner starts it");
 
         await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger, releaseWhenDone: true);
         await recreate.PutBackHalfWayAsync(agent, cancellationToken);

@@ -1,3 +1,4 @@
+using Trinity.AgentProtocol;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ using Trinity.Infrastructure.Persistence.Entities;
 namespace Trinity.ContainerManager.Services;
 
 /// <summary>The Docker engine's side of an agent's container: what a recreate or a start asks of Docker, one call each.</summary>
-public sealed class DockerAgentContainers(IDockerClient docker, AgentControlClient agents, IOptions<ContainerManagerOptions> options)
+public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolClient agents, IOptions<ContainerManagerOptions> options)
 {
     ContainerManagerOptions Options => options.Value;
 
@@ -22,6 +23,27 @@ public sealed class DockerAgentContainers(IDockerClient docker, AgentControlClie
         {
             return null;
         }
+    }
+
+    /// <returns>The text of one small regular file of the container, read through the Docker API; null when there is none.</returns>
+    public async Task<string?> ReadFileAsync(string id, string path, CancellationToken cancellationToken)
+    {
+        GetArchiveFromContainerResponse archive;
+        try
+        {
+            archive = await docker.Containers.GetArchiveFromContainerAsync(id, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await using var stream = archive.Stream;
+        await using var tar = new System.Formats.Tar.TarReader(stream);
+        var entry = await tar.GetNextEntryAsync(copyData: false, cancellationToken);
+        if (entry is not { EntryType: System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile, DataStream: { } data } || entry.Length > 64 * 1024)
+            return null;
+        using var reader = new StreamReader(data);
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     public Task StopAsync(string id, CancellationToken cancellationToken) =>

@@ -42,6 +42,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.Name).HasMaxLength(63);
             entity.HasIndex(x => x.SubscriptionId);
             entity.HasOne<Subscription>().WithMany().HasForeignKey(x => x.SubscriptionId).OnDelete(DeleteBehavior.Restrict);
+            entity.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValue(AgentKind.Managed).HasSentinel(AgentKind.Managed);
         });
 
         modelBuilder.Entity<FailureRecord>(entity =>
@@ -63,6 +64,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.Trigger).HasConversion<string>().HasMaxLength(16);
             entity.Property(x => x.Method).HasConversion<string>().HasMaxLength(16);
             entity.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
+            entity.Property(x => x.Verification).HasConversion<string>().HasMaxLength(16);
             entity.HasIndex(x => new { x.AgentName, x.StartedAt });
             entity.HasIndex(x => x.StartedAt);
         });

@@ -67,6 +67,8 @@ public sealed class RotationHistory(TrinityDbContext db, TimeProvider clock)
         rotation.Outcome = RotationOutcome.Succeeded;
         rotation.Method = method;
         rotation.ObservedFingerprint = observedFingerprint;
+        // A hot-reload is observed by a fingerprint (the agent's or its override file's), else only acknowledged.
+        rotation.Verification = method == SwitchMethod.HotReload ? observedFingerprint is null ? ReloadVerification.Acknowledged : ReloadVerification.Observed : null;
         rotation.OutcomeDetail = detail;
         rotation.CompletedAt = clock.GetUtcNow();
         TrinityMetrics.RotationEnded(rotation.Trigger, method, RotationOutcome.Succeeded, rotation.CompletedAt - rotation.StartedAt);

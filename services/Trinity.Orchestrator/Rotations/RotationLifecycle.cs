@@ -131,6 +131,36 @@ public sealed class RotationLifecycle(
         await EndAsync(saga);
     }
 
+    public async Task<bool> ConfirmReloadAsync(AgentCredentialState saga, string? reportedFingerprint, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(reportedFingerprint))
+        {
+            await ConfirmAsync(saga, reportedFingerprint, "the agent reports", null, cancellationToken);
+            return true;
+        }
+        // A missing fingerprint is never a mismatch: the reference agent answers without one.
+        if (!await db.Agents.AnyAsync(a => a.Name == saga.AgentName && a.ContainerId != null, cancellationToken))
+        {
+            await CompleteAsync(saga, SwitchMethod.HotReload, null,
+                "acknowledged: the agent answered without a fingerprint and has no container whose override file could be read", cancellationToken);
+            return true;
+        }
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerReads),
+            new ReadOverrideFile { RotationId = saga.RotationId!.Value, AgentName = saga.AgentName }, saga.CorrelationId);
+        logger.LogInformation("Agent {AgentName} reloaded without saying what it runs; rotation {RotationId} reads its override file", saga.AgentName, saga.RotationId);
+        return false;
+    }
+
+    public Task ConfirmByOverrideFileAsync(AgentCredentialState saga, OverrideFileRead read, CancellationToken cancellationToken) =>
+        read.TokenFingerprint is { Length: > 0 } fingerprint
+            ? ConfirmAsync(saga, fingerprint, "its override file holds", "observed in the agent's override file", cancellationToken)
+            : CompleteAsync(saga, SwitchMethod.HotReload, null, $"acknowledged: the agent answered without a fingerprint, and {read.Detail}", cancellationToken);
+
+    Task ConfirmAsync(AgentCredentialState saga, string fingerprint, string seen, string? detail, CancellationToken cancellationToken) =>
+        fingerprint == saga.ExpectedFingerprint
+            ? CompleteAsync(saga, SwitchMethod.HotReload, fingerprint, detail, cancellationToken)
+            : FailAsync(saga, RotationFailureReason.FingerprintMismatch, $"expected {saga.ExpectedFingerprint}, {seen} {fingerprint}", cancellationToken);
+
     public async Task FailAsync(AgentCredentialState saga, RotationFailureReason reason, string? detail, CancellationToken cancellationToken)
     {
         var rotationId = saga.RotationId!.Value;

@@ -24,6 +24,7 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
         Event(() => ReassignmentRequested, e => CorrelateByAgent(e, context => context.Message.AgentName, createsInstance: true));
         Event(() => TokenRefreshRequested, e => CorrelateByAgent(e, context => context.Message.AgentName, createsInstance: true));
         Event(() => TokenReloaded, e => CorrelateByAgent(e, context => context.Message.AgentName));
+        Event(() => OverrideFileRead, e => CorrelateByAgent(e, context => context.Message.AgentName));
         Event(() => TokenReloadFellBack, e => CorrelateByAgent(e, context => context.Message.AgentName));
         Event(() => ContainerRecreated, e => CorrelateByAgent(e, context => context.Message.AgentName));
         Event(() => ContainerRecreateSkipped, e => CorrelateByAgent(e, context => context.Message.AgentName));
@@ -74,10 +75,14 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
 
         During(Reloading,
             When(TokenReloaded, c => c.Message.RotationId == c.Saga.RotationId)
-                .ThenAsync(c => EndAsync(c, rotation => c.Message.TokenFingerprint == c.Saga.ExpectedFingerprint
-                    ? rotation.CompleteAsync(c.Saga, SwitchMethod.HotReload, c.Message.TokenFingerprint, null, c.CancellationToken)
-                    : rotation.FailAsync(c.Saga, RotationFailureReason.FingerprintMismatch,
-                        $"expected {c.Saga.ExpectedFingerprint}, the agent reports {c.Message.TokenFingerprint}", c.CancellationToken))),
+                .ThenAsync(async c =>
+                {
+                    // An agent that does not say what it runs stays Reloading while its override file is read, under the same deadline.
+                    if (await Lifecycle(c).ConfirmReloadAsync(c.Saga, c.Message.TokenFingerprint, c.CancellationToken))
+                        await SettleAsync(c, Decisions(c).ApplyPendingAsync(c.Saga, c.CancellationToken));
+                }),
+            When(OverrideFileRead, c => c.Message.RotationId == c.Saga.RotationId)
+                .ThenAsync(c => EndAsync(c, rotation => rotation.ConfirmByOverrideFileAsync(c.Saga, c.Message, c.CancellationToken))),
             // The worker's fallback and the manager's answer are accepted in whichever order they arrive.
             When(TokenReloadFellBack, c => c.Message.RotationId == c.Saga.RotationId)
                 .ThenAsync(c => Lifecycle(c).FollowFallbackAsync(c.Saga, c.Message, c.CancellationToken))
@@ -101,6 +106,7 @@ public sealed class AgentCredentialStateMachine : MassTransitStateMachine<AgentC
     public Event<SubscriptionReassignmentRequested> ReassignmentRequested { get; private set; } = null!;
     public Event<AgentTokenRefreshRequested> TokenRefreshRequested { get; private set; } = null!;
     public Event<TokenReloaded> TokenReloaded { get; private set; } = null!;
+    public Event<OverrideFileRead> OverrideFileRead { get; private set; } = null!;
     public Event<TokenReloadFellBack> TokenReloadFellBack { get; private set; } = null!;
     public Event<ContainerRecreated> ContainerRecreated { get; private set; } = null!;
     public Event<ContainerRecreateSkipped> ContainerRecreateSkipped { get; private set; } = null!;

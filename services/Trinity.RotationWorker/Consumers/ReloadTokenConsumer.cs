@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Secrets;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
@@ -45,7 +46,8 @@ public sealed class ReloadTokenConsumer(
             await context.Publish(new ContainerRecreateSkipped { RotationId = command.RotationId, AgentName = agentName, Reason = RecreateSkipReason.NoContainer });
             return;
         }
-        if (agent?.BaseUrl is null || agent.EncryptedControlKey is null)
+        // A managed agent gets its control key when its container starts; an adopted or unmanaged one may have none (a reference agent).
+        if (agent?.BaseUrl is null || agent is { Kind: AgentKind.Managed, EncryptedControlKey: null })
         {
             await FailAsync(context, RotationFailureReason.NoPlacement, "the agent has no placement (base URL and control key)");
             return;
@@ -62,19 +64,19 @@ public sealed class ReloadTokenConsumer(
             .SingleOrDefaultAsync(s => s.Id == command.SubscriptionId && s.DeletedAt == null, context.CancellationToken);
         if (subscription is null)
         {
-            await FallBackAsync(context, FallbackReason.NoToken);
+            await FallBackAsync(context, agent, FallbackReason.NoToken, "its subscription is gone");
             return;
         }
 
         var calling = Stopwatch.StartNew();
-        var result = await agents.ReloadAsync(agent.BaseUrl, cipher.Decrypt(agent.EncryptedControlKey), cipher.Decrypt(subscription.EncryptedToken),
+        var result = await agents.ReloadAsync(agent.BaseUrl, agent.EncryptedControlKey is null ? null : cipher.Decrypt(agent.EncryptedControlKey), cipher.Decrypt(subscription.EncryptedToken),
             command.FencingToken, context.CancellationToken);
         TrinityMetrics.AgentReloadCalled(JsonNamingPolicy.KebabCaseLower.ConvertName(result.Answer.ToString()), calling.Elapsed);
         switch (result.Answer)
         {
             case ReloadAnswer.Reloaded:
-                logger.LogInformation("Agent {AgentName} reloaded; live fingerprint {Fingerprint}", agentName, result.LiveFingerprint);
-                await context.Publish(new TokenReloaded { RotationId = command.RotationId, AgentName = agentName, TokenFingerprint = result.LiveFingerprint ?? "" });
+                logger.LogInformation("Agent {AgentName} reloaded; live fingerprint {Fingerprint}", agentName, result.LiveFingerprint ?? "not reported");
+                await context.Publish(new TokenReloaded { RotationId = command.RotationId, AgentName = agentName, TokenFingerprint = result.LiveFingerprint });
                 break;
             case ReloadAnswer.Rejected:
                 await FailAsync(context, RotationFailureReason.Rejected, $"the agent answered {result.StatusCode}; not recreating, which would hide a bug or a wrong key");
@@ -84,13 +86,13 @@ public sealed class ReloadTokenConsumer(
                     $"the agent refused fence {command.FencingToken}: it accepted a newer rotation's reload already");
                 break;
             case ReloadAnswer.EndpointMissing:
-                await FallBackAsync(context, FallbackReason.EndpointMissing);
+                await FallBackAsync(context, agent, FallbackReason.EndpointMissing, "it has no reload endpoint (404: an image from before it)");
                 break;
             case ReloadAnswer.AgentError:
-                await FallBackAsync(context, FallbackReason.AgentError);
+                await FallBackAsync(context, agent, FallbackReason.AgentError, $"it answered {result.StatusCode}");
                 break;
             default:
-                await FallBackAsync(context, FallbackReason.Unreachable);
+                await FallBackAsync(context, agent, FallbackReason.Unreachable, "it could not be reached");
                 break;
         }
     }
@@ -101,8 +103,14 @@ public sealed class ReloadTokenConsumer(
         await context.Publish(new TokenRotationFailed { RotationId = context.Message.RotationId, AgentName = context.Message.AgentName, Reason = reason, Detail = detail });
     }
 
-    async Task FallBackAsync(ConsumeContext<ReloadToken> context, FallbackReason reason)
+    async Task FallBackAsync(ConsumeContext<ReloadToken> context, Agent agent, FallbackReason reason, string why)
     {
+        // An unmanaged agent's container is its owner's: nothing to recreate, a failure the back-off tries again.
+        if (agent.Kind == AgentKind.Unmanaged)
+        {
+            await FailAsync(context, RotationFailureReason.CannotRecreate, $"the hot-reload did not land: {why}; agent {agent.Name} is unmanaged, so it is not recreated");
+            return;
+        }
         logger.LogWarning("Rotation {RotationId} of agent {AgentName} falls back to a drained recreate: {Reason}", context.Message.RotationId, context.Message.AgentName, reason);
         var containerManager = await context.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
         await containerManager.Send(new RecreateContainer

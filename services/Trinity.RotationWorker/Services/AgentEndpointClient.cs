@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trinity.AgentProtocol;
 using Trinity.RotationWorker.Configuration;
 
 namespace Trinity.RotationWorker.Services;
@@ -23,12 +22,13 @@ public enum ReloadAnswer
 public sealed record ReloadResult(ReloadAnswer Answer, string? LiveFingerprint = null, int? StatusCode = null);
 
 /// <summary>
-/// Calls an agent server's credential routes with its control key. The token goes only into the request
-/// body; nothing here puts it in a log line or an exception.
+/// Reloads an agent through the one agent protocol, with its control key when it has one (a reference agent has
+/// none) and the fence beside the token; an unreachable agent is tried again with a back-off. The token goes only
+/// into the request body; nothing here puts it in a log line or an exception.
 /// </summary>
-public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorkerOptions> options, ILogger<AgentEndpointClient> logger)
+public sealed class AgentEndpointClient(AgentProtocolClient agents, IOptions<RotationWorkerOptions> options, ILogger<AgentEndpointClient> logger)
 {
-    public async Task<ReloadResult> ReloadAsync(string baseUrl, string controlKey, string token, long fencingToken, CancellationToken cancellationToken)
+    public async Task<ReloadResult> ReloadAsync(string baseUrl, string? controlKey, string token, long fencingToken, CancellationToken cancellationToken)
     {
         var attempts = Math.Max(1, options.Value.UnreachableAttempts);
         var backoff = options.Value.RetryBackoff;
@@ -36,21 +36,17 @@ public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorker
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl.TrimEnd('/')}/api/credentials/reload-token")
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.Value.AgentCallTimeout);
+                var reply = await agents.ReloadAsync(baseUrl, controlKey, new ReloadTokenRequest(token, RemoveApiKey: true, fencingToken), timeout.Token);
+                return reply.Status switch
                 {
-                    // The fence goes with the token: the agent itself refuses a reload older than one it accepted.
-                    Content = JsonContent.Create(new Dictionary<string, object> { ["token"] = token, ["removeApiKey"] = true, ["fencing_token"] = fencingToken }),
-                };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", controlKey);
-                using var response = await SendAsync(request, cancellationToken);
-                return response.StatusCode switch
-                {
-                    // The agent answers with the fingerprint it now runs, computed from its own credentials.
-                    HttpStatusCode.OK => new ReloadResult(ReloadAnswer.Reloaded, (await response.Content.ReadFromJsonAsync<CredentialState>(cancellationToken))?.Fingerprint, 200),
+                    // Ours answers with the fingerprint it now runs, computed from its own credentials; a reference agent does not say.
+                    HttpStatusCode.OK when reply.Reloaded => new ReloadResult(ReloadAnswer.Reloaded, reply.Answer?.Fingerprint, 200),
                     HttpStatusCode.NotFound => new ReloadResult(ReloadAnswer.EndpointMissing, StatusCode: 404),
                     HttpStatusCode.Conflict => new ReloadResult(ReloadAnswer.Stale, StatusCode: 409),
-                    >= HttpStatusCode.InternalServerError => new ReloadResult(ReloadAnswer.AgentError, StatusCode: (int)response.StatusCode),
-                    _ => new ReloadResult(ReloadAnswer.Rejected, StatusCode: (int)response.StatusCode),
+                    >= HttpStatusCode.InternalServerError => new ReloadResult(ReloadAnswer.AgentError, StatusCode: (int)reply.Status),
+                    _ => new ReloadResult(ReloadAnswer.Rejected, StatusCode: (int)reply.Status),
                 };
             }
             catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -63,13 +59,4 @@ public sealed class AgentEndpointClient(HttpClient http, IOptions<RotationWorker
             }
         }
     }
-
-    async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.AgentCallTimeout);
-        return await http.SendAsync(request, timeout.Token);
-    }
-
-    sealed record CredentialState(string? Fingerprint);
 }

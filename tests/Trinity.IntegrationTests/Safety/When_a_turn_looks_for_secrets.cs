@@ -26,7 +26,7 @@ public sealed class When_a_turn_looks_for_secrets(When_a_turn_looks_for_secrets.
         {
             await base.InitializeAsync();
             Agent = await RunContainerAgentAsync("prober", OldToken, new Dictionary<string, string?> { ["Trinity__Agent__Turns__Command"] = "/app/fake-claude" });
-            using (var reload = await Agent.SendAsync(HttpMethod.Post, "/api/credentials/reload-token", new { token = NewToken, removeApiKey = true, fencing_token = 1 }))
+            using (var reload = await Agent.SendAsync(HttpMethod.Post, "/api/credentials/reload-token", new { token = NewToken, remove_api_key = true, fencing_token = 1 }))
                 reload.EnsureSuccessStatusCode();
 
             var turn = await Agent.StartTurnAsync("probe-secrets");

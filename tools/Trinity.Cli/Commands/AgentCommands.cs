@@ -16,9 +16,10 @@ public static class AgentCommands
         if (args.Json)
             Output.Json(agents);
         else
-            Output.Table(["name", "auth", "subscription", "state", "in sync", "container"], agents.EnumerateArray().Select(a => new[]
+            Output.Table(["name", "kind", "auth", "subscription", "state", "in sync", "verified", "agent key", "container"], agents.EnumerateArray().Select(a => new[]
             {
-                Text(a, "name"), Text(a, "authMode"), Text(a, "subscriptionId"), Text(a, "state"), Text(a, "inSync"), Short(Text(a, "containerId")),
+                Text(a, "name"), Text(a, "kind"), Text(a, "authMode"), Text(a, "subscriptionId"), Text(a, "state"), Text(a, "inSync"), Text(a, "verification"),
+                KeyRequired(a), Short(Text(a, "containerId")),
             }));
         return 0;
     }
@@ -38,7 +39,10 @@ public static class AgentCommands
         Output.Table(["field", "value"], new[]
         {
             new[] { "name", Text(agent, "name") },
+            ["kind", Text(agent, "kind")],
             ["auth mode", Text(agent, "authMode")],
+            ["agent key", KeyRequired(agent)],
+            ["verification", Text(agent, "verification")],
             ["subscription", Text(agent, "subscriptionId")],
             ["state", Text(agent, "state")],
             ["in sync", Text(agent, "inSync")],
@@ -52,19 +56,22 @@ public static class AgentCommands
         return 0;
     }
 
-    /// <summary>Registers the agent and has its container created and started.</summary>
+    /// <summary>Registers the agent and has its container created and started — or, <c>--unmanaged</c> (or when an agent answers at its base URL already), only reloaded.</summary>
     public static async Task<int> RegisterAsync(CliArguments args, CliSettings settings)
     {
         var name = args.Required("name");
         var subscription = args.Optional("subscription");
         var useApiKey = args.Flag("api-key");
         var baseUrl = args.Optional("base-url");
+        bool? unmanaged = args.Flag("unmanaged") ? true : null;
         args.RejectUnknown(2);
         var subscriptionId = subscription is null ? (Guid?)null : await ResolveAsync(subscription, settings);
         using var api = Api(settings);
-        var registered = await api.PostAsync("api/agents", new { name, subscriptionId, useApiKey, baseUrl });
+        var registered = await api.PostAsync("api/agents", new { name, subscriptionId, useApiKey, baseUrl, unmanaged });
         if (args.Json)
             Output.Json(registered);
+        else if (Text(registered, "kind") == "unmanaged")
+            Console.Out.WriteLine($"Agent {name} registered unmanaged at {baseUrl}: it is reloaded there, never started or recreated (agent key: {KeyRequired(registered)}).");
         else
             Console.Out.WriteLine($"Agent {name} registered; its container is being started.");
         return 0;
@@ -125,12 +132,15 @@ public static class AgentCommands
         if (args.Json)
             Output.Json(rotations);
         else
-            Output.Table(["started", "agent", "trigger", "method", "outcome", "to", "reason"], rotations.EnumerateArray().Select(r => new[]
+            Output.Table(["started", "agent", "trigger", "method", "outcome", "verified", "to", "reason"], rotations.EnumerateArray().Select(r => new[]
             {
-                Text(r, "startedAt"), Text(r, "agentName"), Text(r, "trigger"), Text(r, "method"), Text(r, "outcome"), Text(r, "to"), Text(r, "reason"),
+                Text(r, "startedAt"), Text(r, "agentName"), Text(r, "trigger"), Text(r, "method"), Text(r, "outcome"), Text(r, "verification"), Text(r, "to"), Text(r, "reason"),
             }));
         return 0;
     }
+
+    /// <summary>Whether the agent asks for a key before it reads a reload (the reference agent does not).</summary>
+    static string KeyRequired(JsonElement agent) => Text(agent, "authenticated") switch { "true" => "required", "false" => "none", _ => "unknown" };
 
     static string? Short(string? containerId) => containerId?[..Math.Min(12, containerId.Length)];
 }

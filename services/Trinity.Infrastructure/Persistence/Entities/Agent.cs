@@ -20,6 +20,15 @@ public sealed class Agent
     /// <summary>Where the agent server answers: <c>http://127.0.0.1:{port}</c> with host networking.</summary>
     public string? BaseUrl { get; set; }
 
+    /// <summary>Who runs the agent's container: this system (managed, adopted) or its owner (unmanaged: reloaded, never started or recreated).</summary>
+    public AgentKind Kind { get; set; }
+
+    /// <summary>
+    /// Whether the agent asks for a key before it reads a reload (this system's does; the reference agent does not),
+    /// as the probe at registration or adoption found it; null when it could not be asked.
+    /// </summary>
+    public bool? Authenticated { get; set; }
+
     public string? ContainerId { get; set; }
     public byte[]? EncryptedControlKey { get; set; }
 
@@ -35,4 +44,16 @@ public sealed class Agent
     /// registered again, on this row, so its fence only ever grows.
     /// </summary>
     public DateTimeOffset? RemovedAt { get; set; }
+}
+
+public enum AgentKind
+{
+    /// <summary>Registered here and started by the container manager from the database's view.</summary>
+    Managed = 0,
+
+    /// <summary>A running container something else started, registered by <c>agents adopt</c>: recreated keeping all but its credentials.</summary>
+    Adopted = 1,
+
+    /// <summary>An agent at a base URL with no container of this system's: hot-reloaded, never started or recreated.</summary>
+    Unmanaged = 2,
 }

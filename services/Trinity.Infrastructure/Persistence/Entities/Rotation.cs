@@ -20,6 +20,9 @@ public sealed class Rotation
     public string? ExpectedFingerprint { get; set; }
     public string? ObservedFingerprint { get; set; }
     public SwitchMethod? Method { get; set; }
+
+    /// <summary>How the hot-reload's outcome is known: observed (a fingerprint, from the agent or its override file) or only acknowledged.</summary>
+    public ReloadVerification? Verification { get; set; }
     public RotationOutcome Outcome { get; set; }
     public string? OutcomeDetail { get; set; }
     public DateTimeOffset StartedAt { get; set; }
@@ -31,4 +34,13 @@ public enum RotationOutcome
     InProgress = 0,
     Succeeded = 1,
     Failed = 2,
+}
+
+public enum ReloadVerification
+{
+    /// <summary>The fingerprint of the token now live was seen: reported by the agent, or read from its override file.</summary>
+    Observed = 1,
+
+    /// <summary>The agent answered 200 <c>"reloaded": true</c> and nothing more could be read (a reference agent without a container).</summary>
+    Acknowledged = 2,
 }

@@ -30,6 +30,10 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(63)")
                         .HasColumnName("name");
 
+                    b.Property<bool?>("Authenticated")
+                        .HasColumnType("boolean")
+                        .HasColumnName("authenticated");
+
                     b.Property<string>("BaseUrl")
                         .HasColumnType("text")
                         .HasColumnName("base_url");
@@ -53,6 +57,14 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                     b.Property<long>("FencingToken")
                         .HasColumnType("bigint")
                         .HasColumnName("fencing_token");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("Managed")
+                        .HasColumnName("kind");
 
                     b.Property<Guid?>("LastRecreateRotationId")
                         .HasColumnType("uuid")
@@ -417,6 +429,11 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("trigger");
+
+                    b.Property<string>("Verification")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("verification");
 
                     b.HasKey("Id")
                         .HasName("pk_rotations");

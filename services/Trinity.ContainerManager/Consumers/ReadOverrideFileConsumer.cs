@@ -1,0 +1,37 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Trinity.AgentProtocol;
+using Trinity.ContainerManager.Services;
+using Trinity.Infrastructure.Persistence;
+using Trinity.Messaging.Contracts.Identity;
+using Trinity.Messaging.Contracts.Messages;
+
+namespace Trinity.ContainerManager.Consumers;
+
+/// <summary>
+/// Reads an agent's override file back through the Docker API (no process runs in the container, nothing is on a
+/// command line) and answers with its fingerprint only: how a reload of an agent that does not report what it runs
+/// — the reference agent — is observed. Touches nothing; needs no lease.
+/// </summary>
+public sealed class ReadOverrideFileConsumer(TrinityDbContext db, DockerAgentContainers containers, ILogger<ReadOverrideFileConsumer> logger)
+    : IConsumer<ReadOverrideFile>
+{
+    public async Task Consume(ConsumeContext<ReadOverrideFile> context)
+    {
+        var command = context.Message;
+        var agentName = AgentName.Normalize(command.AgentName);
+        var containerId = await db.Agents.AsNoTracking().Where(a => a.Name == agentName && a.DeletedAt == null).Select(a => a.ContainerId).SingleOrDefaultAsync(context.CancellationToken);
+        var (fingerprint, detail) = containerId is null
+            ? (null, "the agent has no container")
+            : await containers.ReadFileAsync(containerId, AgentVariables.OverrideFile, context.CancellationToken) switch
+            {
+                null => (null, $"its container has no {AgentVariables.OverrideFile}"),
+                { } text when string.IsNullOrWhiteSpace(text) => (null, $"its {AgentVariables.OverrideFile} is empty"),
+                { } text => (TokenFingerprint.Of(text.Trim()), null as string),
+            };
+        logger.LogInformation("Agent {AgentName}: override file read for rotation {RotationId}: fingerprint {Fingerprint} {Detail}",
+            agentName, command.RotationId, fingerprint, detail);
+        await context.Publish(new OverrideFileRead { RotationId = command.RotationId, AgentName = agentName, TokenFingerprint = fingerprint, Detail = detail });
+    }
+}

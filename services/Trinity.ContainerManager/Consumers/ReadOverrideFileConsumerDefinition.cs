@@ -1,0 +1,20 @@
+using MassTransit;
+using Trinity.Messaging.Contracts;
+
+namespace Trinity.ContainerManager.Consumers;
+
+public sealed class ReadOverrideFileConsumerDefinition : ConsumerDefinition<ReadOverrideFileConsumer>
+{
+    public ReadOverrideFileConsumerDefinition()
+    {
+        // Its own queue: a read takes milliseconds and must not wait behind a recreate's drain.
+        Endpoint(e => e.Name = EntityNames.Queues.ContainerReads);
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReadOverrideFileConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(r => r.Interval(3, TimeSpan.FromMilliseconds(200)));
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}
