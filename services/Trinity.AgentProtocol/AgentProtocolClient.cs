@@ -38,7 +38,7 @@ public sealed class AgentProtocolClient(HttpClient http)
 {
     public async Task<ReloadReply> ReloadAsync(string baseUrl, string? controlKey, ReloadTokenRequest body, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, baseUrl, AgentPaths.ReloadToken, controlKey, JsonContent.Create(body), cancellationToken);
+        using var response = await SendAsync(HttpMethod.Post, baseUrl, AgentPaths.ReloadToken, controlKey, Json(body), cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
             return new ReloadReply(response.StatusCode, null);
         try
@@ -57,7 +57,7 @@ public sealed class AgentProtocolClient(HttpClient http)
         try
         {
             using var response = await SendAsync(HttpMethod.Post, baseUrl, AgentPaths.ReloadToken, controlKey: null,
-                JsonContent.Create(new ReloadTokenRequest("")), cancellationToken);
+                Json(new ReloadTokenRequest("")), cancellationToken);
             return response.StatusCode switch
             {
                 HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => AgentProbe.Unauthenticated,
@@ -83,7 +83,7 @@ public sealed class AgentProtocolClient(HttpClient http)
     public async Task<HttpStatusCode> DrainAsync(string baseUrl, string? controlKey, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Post, baseUrl, AgentPaths.Drain, controlKey,
-            JsonContent.Create(new DrainRequest((int)Math.Ceiling(timeToLive.TotalSeconds))), cancellationToken);
+            Json(new DrainRequest((int)Math.Ceiling(timeToLive.TotalSeconds))), cancellationToken);
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.NotFound))
             response.EnsureSuccessStatusCode();
         return response.StatusCode;
@@ -114,6 +114,9 @@ public sealed class AgentProtocolClient(HttpClient http)
             return false;
         }
     }
+
+    /// <summary>A body with its length, not chunked: the simplest agent server reads it by <c>Content-Length</c>.</summary>
+    static StringContent Json<T>(T body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 
     async Task<HttpResponseMessage> SendAsync(HttpMethod method, string baseUrl, string path, string? controlKey, HttpContent? content, CancellationToken cancellationToken)
     {
