@@ -11,6 +11,8 @@ using Trinity.Hosting.Endpoints;
 using Trinity.Infrastructure;
 using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Bus;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Messages;
 
 if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:8080") is { } probe)
     return probe;
@@ -25,7 +27,8 @@ builder.Services
     .AddTrinityOutbox(builder.Configuration)
     // Only for readiness and the agent's lease holder: the API takes no lease.
     .AddTrinityAgentLease(builder.Configuration)
-    .AddTrinityBus(builder.Configuration, _ => { });
+    // Adoption asks the container manager, the only Docker user, what the running containers hold.
+    .AddTrinityBus(builder.Configuration, bus => bus.AddRequestClient<DescribeAgentContainers>(EntityNames.QueueAddress(EntityNames.Queues.ContainerReads)));
 builder.Services.AddProblemDetails();
 // A body that does not bind throws, so that BadRequestBodies can name the field.
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -41,6 +44,7 @@ var api = app.MapGroup("/api").AddEndpointFilter<RequireAdminKey>();
 api.MapOpenApi("/openapi/{documentName}.json");
 api.MapSubscriptionRoutes()
     .MapAgentRoutes()
+    .MapAdoptionRoutes()
     .MapFailureRoutes()
     .MapOutboxRoutes();
 await app.RunAsync();

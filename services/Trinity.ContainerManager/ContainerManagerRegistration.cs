@@ -28,6 +28,7 @@ public static class ContainerManagerRegistration
         services.AddScoped<AgentRecreate>();
         services.AddScoped<AgentStart>();
         services.AddScoped<AgentRemoval>();
+        services.AddScoped<AdoptableContainers>();
         return services;
     }
 
@@ -37,5 +38,6 @@ public static class ContainerManagerRegistration
         bus.AddConsumer<StartAgentContainerConsumer, StartAgentContainerConsumerDefinition>();
         bus.AddConsumer<RemoveAgentContainerConsumer, RemoveAgentContainerConsumerDefinition>();
         bus.AddConsumer<ReadOverrideFileConsumer, ReadOverrideFileConsumerDefinition>();
+        bus.AddConsumer<DescribeAgentContainersConsumer, DescribeAgentContainersConsumerDefinition>();
     }
 }

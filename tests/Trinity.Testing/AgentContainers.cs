@@ -16,6 +16,7 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
 {
     public const string Image = "trinity/agent:latest";
     public const string LegacyImage = "trinity/agent:legacy";
+    public const string ReferenceImage = "trinity/agent:reference";
     public const string TestRunLabel = "trinity.test-run";
 
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
@@ -33,6 +34,25 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
             Image = image,
             Env = env.Where(p => p.Value is not null).Select(p => $"{p.Key}={p.Value}").ToList(),
             Labels = new Dictionary<string, string> { [TestRunLabel] = runId, ["trinity.agent"] = agentName },
+            HostConfig = new HostConfig { NetworkMode = "host", Binds = [$"{WorkspaceVolume(agentName)}:/home/developer"] },
+        });
+        await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+        return created.ID;
+    }
+
+    /// <summary>
+    /// A container as the reference platform starts one: named <c>agent-{name}</c>, the token baked in its environment, a
+    /// workspace volume, its labels; here on the host network, its agent server on its own loopback port (<c>AGENT_PORT</c>).
+    /// </summary>
+    public async Task<string> RunLikeTheReferencePlatformAsync(string agentName, int port, IReadOnlyDictionary<string, string> environment,
+        IReadOnlyDictionary<string, string> labels, string image = ReferenceImage)
+    {
+        var created = await Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"agent-{agentName}",
+            Image = image,
+            Env = [.. environment.Select(p => $"{p.Key}={p.Value}"), $"AGENT_PORT={port.ToString(CultureInfo.InvariantCulture)}"],
+            Labels = new Dictionary<string, string>(labels) { [TestRunLabel] = runId },
             HostConfig = new HostConfig { NetworkMode = "host", Binds = [$"{WorkspaceVolume(agentName)}:/home/developer"] },
         });
         await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());

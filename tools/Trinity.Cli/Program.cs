@@ -15,6 +15,7 @@ const string Usage = """
       agents list
       agents show NAME
       agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL [--unmanaged]]
+      agents adopt NAME… | --label KEY=VALUE [--dry-run]   (running containers something else started; none is created)
       agents reassign NAME (--subscription ID|NAME | --api-key)
       agents retry NAME          (now, instead of at the end of its back-off)
       agents remove NAME         (drains and removes its container; the name can be registered again after)
@@ -42,6 +43,7 @@ Func<CliArguments, CliSettings, Task<int>>? run = command switch
     "agents list" => AgentCommands.ListAsync,
     "agents show" => AgentCommands.ShowAsync,
     "agents register" => AgentCommands.RegisterAsync,
+    "agents adopt" => AdoptionCommands.AdoptAsync,
     "agents reassign" => AgentCommands.ReassignAsync,
     "agents retry" => AgentCommands.RetryAsync,
     "agents remove" => AgentCommands.RemoveAsync,

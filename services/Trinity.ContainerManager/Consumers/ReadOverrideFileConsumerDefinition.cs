@@ -7,14 +7,10 @@ public sealed class ReadOverrideFileConsumerDefinition : ConsumerDefinition<Read
 {
     public ReadOverrideFileConsumerDefinition()
     {
-        // Its own queue: a read takes milliseconds and must not wait behind a recreate's drain.
+        // The reads' queue: a read takes milliseconds and must not wait behind a recreate's drain.
         Endpoint(e => e.Name = EntityNames.Queues.ContainerReads);
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReadOverrideFileConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        endpointConfigurator.UseMessageRetry(r => r.Interval(3, TimeSpan.FromMilliseconds(200)));
-        endpointConfigurator.UseInMemoryOutbox(context);
-    }
+        IRegistrationContext context) => consumerConfigurator.UseMessageRetry(r => r.Interval(3, TimeSpan.FromMilliseconds(200)));
 }

@@ -19,7 +19,7 @@ public sealed class AgentDrain(AgentProtocolClient agents, IOptions<ContainerMan
 {
     static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(250);
 
-    public async Task<DrainOutcome> DrainAsync(string agentName, string baseUrl, string controlKey, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    public async Task<DrainOutcome> DrainAsync(string agentName, string baseUrl, string? controlKey, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + drainTimeout;
         var timeToLive = options.Value.DrainTimeToLive;

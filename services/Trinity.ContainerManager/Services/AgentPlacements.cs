@@ -73,4 +73,16 @@ public sealed class AgentPlacements(TrinityDbContext db, SecretCipher cipher, IO
             .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
 
     public static string Short(string containerId) => containerId[..Math.Min(12, containerId.Length)];
+
+    /// <summary>
+    /// The key to drain the agent with: its own; none for an adopted agent that never got one (the reference agent asks for
+    /// none — and has no drain route, so it answers 404 and is not waited for); null when there is no agent to ask.
+    /// </summary>
+    public (bool Ask, string? Key) DrainKeyOf(Agent agent) => agent switch
+    {
+        { BaseUrl: null } => (false, null),
+        { EncryptedControlKey: { } sealedKey } => (true, cipher.Decrypt(sealedKey)),
+        { Kind: AgentKind.Adopted } => (true, null),
+        _ => (false, null),
+    };
 }

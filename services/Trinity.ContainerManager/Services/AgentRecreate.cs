@@ -85,9 +85,9 @@ public sealed class AgentRecreate(
         {
             if (entry.Step < RecreateStep.Drained)
             {
-                if (agent is { BaseUrl: { } baseUrl, EncryptedControlKey: { } sealedKey })
+                if (placements.DrainKeyOf(agent) is (true, var key))
                 {
-                    var drained = await drain.DrainAsync(agent.Name, baseUrl, cipher.Decrypt(sealedKey), drainTimeout, cancellationToken);
+                    var drained = await drain.DrainAsync(agent.Name, agent.BaseUrl!, key, drainTimeout, cancellationToken);
                     (entry.TurnsOutlivingDrain, entry.Drained) = (drained.TurnsOutliving, drained.Drained);
                 }
                 await AdvanceAsync(entry, RecreateStep.Drained, cancellationToken);
@@ -158,8 +158,8 @@ public sealed class AgentRecreate(
         string restored;
         if (entry.Step <= RecreateStep.Drained)
         {
-            if (agent is { BaseUrl: { } baseUrl, EncryptedControlKey: { } sealedKey })
-                await agents.ResumeAsync(baseUrl, cipher.Decrypt(sealedKey), cancellationToken);
+            if (placements.DrainKeyOf(agent) is (true, var key) && (key is not null || entry.Drained))
+                await agents.ResumeAsync(agent.BaseUrl!, key, cancellationToken);
             restored = "nothing was stopped; the agent admits turns again";
         }
         else if (entry.Step == RecreateStep.Stopped && await containers.InspectAsync(entry.OldContainerId, cancellationToken) is not null)

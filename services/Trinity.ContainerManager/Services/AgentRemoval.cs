@@ -30,7 +30,6 @@ public abstract record RemovalResult
 /// </summary>
 public sealed class AgentRemoval(
     TrinityDbContext db,
-    SecretCipher cipher,
     AgentLease lease,
     AgentPlacements placements,
     DockerAgentContainers containers,
@@ -55,8 +54,8 @@ public sealed class AgentRemoval(
             var containerId = agent.ContainerId ?? halfWay?.OldContainerId;
             var container = containerId is null ? null : await containers.InspectAsync(containerId, cancellationToken);
             var drained = new DrainOutcome(0, Drained: false);
-            if (container is { State.Running: true } && agent is { BaseUrl: { } baseUrl, EncryptedControlKey: { } sealedKey })
-                drained = await drain.DrainAsync(agentName, baseUrl, cipher.Decrypt(sealedKey), drainTimeout, cancellationToken);
+            if (container is { State.Running: true } && placements.DrainKeyOf(agent) is (true, var key))
+                drained = await drain.DrainAsync(agentName, agent.BaseUrl!, key, drainTimeout, cancellationToken);
             await faults.ReachedAsync("removal-drained", cancellationToken);
 
             if (await placements.WhyNotOursAsync(renewal, agent, "the drain", cancellationToken) is { } lost)

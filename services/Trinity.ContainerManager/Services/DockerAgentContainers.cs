@@ -25,6 +25,22 @@ public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolCli
         }
     }
 
+    /// <summary>Every running container with the label (<c>KEY=VALUE</c> or <c>KEY</c>), inspected.</summary>
+    public async Task<List<ContainerInspectResponse>> RunningWithLabelAsync(string label, CancellationToken cancellationToken)
+    {
+        var listed = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [label] = true } },
+        }, cancellationToken);
+        var inspected = new List<ContainerInspectResponse>();
+        foreach (var container in listed)
+        {
+            if (await InspectAsync(container.ID, cancellationToken) is { } found)
+                inspected.Add(found);
+        }
+        return inspected;
+    }
+
     /// <returns>The text of one small regular file of the container, read through the Docker API; null when there is none.</returns>
     public async Task<string?> ReadFileAsync(string id, string path, CancellationToken cancellationToken)
     {

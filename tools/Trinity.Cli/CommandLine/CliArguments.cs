@@ -30,7 +30,7 @@ public sealed class CliArguments
     }
 
     /// <summary>Options that take no value.</summary>
-    static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "json", "api-key", "help", "stdin" };
+    static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "json", "api-key", "help", "stdin", "unmanaged", "dry-run" };
 
     public IReadOnlyList<string> Words { get; }
     public bool Json { get; }
