@@ -99,6 +99,29 @@ public sealed class The_agent_credential_state_machine : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reload_without_a_fingerprint_waits_for_the_override_file_and_is_no_mismatch()
+    {
+        var rotation = (await Reloading()).RotationId!.Value;
+        await _harness.Bus.Publish(new TokenReloaded { RotationId = rotation, AgentName = Agent, TokenFingerprint = null });
+        await Consumed<TokenReloaded>(m => m.RotationId == rotation);
+        await InState(Machine.Reloading);
+        await _harness.Bus.Publish(new OverrideFileRead { RotationId = rotation, AgentName = Agent, TokenFingerprint = "0123456789ab" });
+        await InState(Machine.Idle);
+        Assert.Equal(["OnFailureAsync", "ConfirmReloadAsync:ReadOverrideFile", "CompleteAsync:HotReload"], _rotations.Calls);
+    }
+
+    [Fact]
+    public async Task An_override_file_of_another_token_fails_the_rotation()
+    {
+        var rotation = (await Reloading()).RotationId!.Value;
+        await _harness.Bus.Publish(new TokenReloaded { RotationId = rotation, AgentName = Agent });
+        await Consumed<TokenReloaded>(m => m.RotationId == rotation);
+        await _harness.Bus.Publish(new OverrideFileRead { RotationId = rotation, AgentName = Agent, TokenFingerprint = "ffffffffffff" });
+        await InState(Machine.Idle);
+        Assert.Contains("FailAsync:FingerprintMismatch", _rotations.Calls);
+    }
+
+    [Fact]
     public async Task An_answer_for_another_rotation_changes_nothing()
     {
         await Reloading();
