@@ -57,6 +57,11 @@ public static partial class AgentAdoption
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: $"The container manager did not answer within {ManagerTimeout.TotalSeconds} s: is it running? Nothing was adopted.");
         }
+        catch (RequestFaultException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status502BadGateway,
+                title: "The container manager could not describe the containers (its log says why). Nothing was adopted.");
+        }
 
         var keys = await (
                 from key in db.SubscriptionKeys
@@ -81,6 +86,17 @@ public static partial class AgentAdoption
             return Refused(container.Problem ?? "it has no agent name or base URL");
         if (addresses.WhyRefused(baseUrl) is { } refused)
             return Refused($"its base URL {baseUrl}: {refused}");
+        // Adopted only what answers as the reference agent does at the address derived for it (a 400 to an empty token,
+        // with no key): a wrong address, or an agent that asks for a key adoption cannot carry over, would never reload.
+        if (await agents.ProbeAsync(baseUrl, cancellationToken) switch
+            {
+                AgentProbe.Unauthenticated => null,
+                AgentProbe.Authenticated => "its agent asks for a control key, which adoption does not carry over: register this system's own agents with agents register",
+                AgentProbe.Unreachable => $"nothing answers at {baseUrl}, the address derived for it",
+                AgentProbe.NoReloadEndpoint => $"it answers 404 on {AgentPaths.ReloadToken}: an image from before the endpoint cannot be hot-reloaded",
+                _ => $"what answers at {baseUrl} is not an agent server",
+            } is { } unfit)
+            return Refused(unfit);
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockNameAsync("agent", name, cancellationToken);
@@ -104,15 +120,14 @@ public static partial class AgentAdoption
         var mode = key is null ? "api-key" : "subscription";
         AdoptionResponse Answer(string outcome, string? reason = null) =>
             new(container.ContainerName, name, baseUrl, mode, key?.SubscriptionId, key?.Subscription, key?.KeyVersion, outcome, reason);
-        if (await db.Agents.AnyAsync(a => a.ContainerId == container.ContainerId && a.DeletedAt == null, cancellationToken))
-            return Refused("the container belongs to another registered agent");
+        if (await db.Agents.AnyAsync(a => (a.ContainerId == container.ContainerId || a.BaseUrl == baseUrl) && a.DeletedAt == null, cancellationToken))
+            return Refused("another registered agent has this container or its base URL");
         var stale = key is not null && key.KeyVersion < key.CurrentKeyVersion
             ? $"it runs key version {key.KeyVersion} of {key.CurrentKeyVersion}: the reconciler brings it to the current key"
             : null;
         if (dryRun)
             return Answer("would-adopt", stale);
 
-        var probe = await agents.ProbeAsync(baseUrl, cancellationToken);
         var now = clock.GetUtcNow();
         // A name registered again keeps its row, and so its fence.
         var agent = existing ?? db.Agents.Add(new Agent { Name = name }).Entity;
@@ -122,7 +137,7 @@ public static partial class AgentAdoption
         agent.BaseUrl = baseUrl;
         agent.ContainerId = container.ContainerId;
         agent.EncryptedControlKey = null;
-        agent.Authenticated = probe switch { AgentProbe.Authenticated => true, AgentProbe.Unauthenticated => false, _ => null };
+        agent.Authenticated = false;
         agent.LastRecreateRotationId = null;
         agent.CreatedAt = agent.UpdatedAt = now;
         agent.DeletedAt = agent.RemovedAt = null;

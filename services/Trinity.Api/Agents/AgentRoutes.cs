@@ -74,10 +74,7 @@ public static class AgentRoutes
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = ["An unmanaged agent is reached at the base URL its owner gives."] });
         // Asked before anything is written: does an agent answer there already, and does it want a key?
         var probe = request.BaseUrl is null ? AgentProbe.Unreachable : await agents.ProbeAsync(request.BaseUrl, cancellationToken);
-        if (request.Unmanaged == false && probe != AgentProbe.Unreachable)
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict,
-                title: $"Something answers at {request.BaseUrl} already: a container started there would fail on the taken port. Register it as unmanaged, or adopt its container.");
-        var unmanaged = request.Unmanaged ?? probe != AgentProbe.Unreachable;
+        var unmanaged = request.Unmanaged ?? probe == AgentProbe.Unauthenticated;
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Registrations of one name queue here, so the second finds the first's row and answers 409.
@@ -87,6 +84,10 @@ public static class AgentRoutes
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} is already registered.");
         if (existing is { RemovedAt: null })
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Agent {name} was deleted and its container is still being removed; register it again once that is done.");
+        if (WhyNotRegistered(probe, request.Unmanaged, request.BaseUrl) is { } conflict)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: conflict);
+        if (request.BaseUrl is not null && await db.Agents.AnyAsync(a => a.BaseUrl == request.BaseUrl && a.DeletedAt == null && a.Name != name, cancellationToken))
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Another agent is registered at {request.BaseUrl}: two agents on one server would undo each other's switches.");
         var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, options.Value, cancellationToken);
         if (baseUrl is null)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Every port of Trinity:Api:AgentPorts ({options.Value.AgentPorts}) has an agent.");
@@ -111,6 +112,20 @@ public static class AgentRoutes
         await outbox.SaveAndSendAsync(transaction, cancellationToken);
         return Results.Created($"/api/agents/{name}", new { name, kind = RotationResponse.Lower(agent.Kind), authenticated = agent.Authenticated });
     }
+
+    /// <summary>
+    /// Only what answers as the reference agent does — a 400 to an empty token, without a key — is registered unmanaged by
+    /// itself; an unmanaged agent that is down for now may be named so. Anything else that answers is no agent this system
+    /// can reload without a key, and a container started on its port would fail: the operator decides.
+    /// </summary>
+    static string? WhyNotRegistered(AgentProbe probe, bool? unmanaged, string? baseUrl) => (probe, unmanaged) switch
+    {
+        (AgentProbe.Unreachable, _) or (AgentProbe.Unauthenticated, not false) => null,
+        (AgentProbe.Unauthenticated, false) => $"An agent answers at {baseUrl} already: a container started there would fail on the taken port. Register it unmanaged, or adopt its container.",
+        (AgentProbe.Authenticated, _) => $"The agent at {baseUrl} asks for a key this system does not hold, so it could not be reloaded: adopt its container, or register it without a base URL to have this system start it.",
+        (AgentProbe.NoReloadEndpoint, _) => $"Something at {baseUrl} answers 404 on {AgentPaths.ReloadToken}: no agent this system can reload there.",
+        _ => $"Something at {baseUrl} answers, but not as an agent server: no token is sent there.",
+    };
 
     static async Task<IResult> DescribeAsync(string name, TrinityDbContext db, SecretCipher cipher, AgentProtocolClient agents, CancellationToken cancellationToken)
     {
@@ -190,8 +205,12 @@ public static class AgentRoutes
     {
         if (request is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = ["A subscription id, or null to leave subscription mode."] });
-        if (!await db.Agents.AnyAsync(a => a.Name == name && a.DeletedAt == null, cancellationToken))
+        var kind = await db.Agents.Where(a => a.Name == name && a.DeletedAt == null).Select(a => (AgentKind?)a.Kind).SingleOrDefaultAsync(cancellationToken);
+        if (kind is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
+        if (kind == AgentKind.Unmanaged && request.SubscriptionId is null)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: $"Agent {name} is unmanaged: leaving subscription mode needs a new container, which is its owner's to make.");
         if (request.SubscriptionId is { } id && !await db.Subscriptions.AnyAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
         var requestId = Guid.NewGuid();

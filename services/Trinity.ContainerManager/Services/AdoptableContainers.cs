@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 using Docker.DotNet.Models;
 using Trinity.AgentProtocol;
@@ -11,7 +12,7 @@ namespace Trinity.ContainerManager.Services;
 /// adoption: where their agent answers, and the fingerprints of the credentials they hold (the override file first:
 /// a hot-reload left it live). Reads only; a token never leaves this class, only its fingerprint.
 /// </summary>
-public sealed class AdoptableContainers(DockerAgentContainers containers)
+public sealed partial class AdoptableContainers(DockerAgentContainers containers)
 {
     /// <summary>The reference platform's agent server port inside its container.</summary>
     public const int ReferencePort = 8000;
@@ -70,7 +71,7 @@ public sealed class AdoptableContainers(DockerAgentContainers containers)
         if (mode == "host")
         {
             var port = environment.GetValueOrDefault("AGENT_PORT") is { } agentPort && int.TryParse(agentPort, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p
-                : environment.GetValueOrDefault("ASPNETCORE_URLS") is { } urls && Uri.TryCreate(urls.Split(';')[0].Replace("*", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port
+                : environment.GetValueOrDefault("ASPNETCORE_URLS") is { } urls && Uri.TryCreate(Wildcard().Replace(urls.Split(';')[0], "${scheme}localhost"), UriKind.Absolute, out var uri) ? uri.Port
                 : ReferencePort;
             return ($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", null);
         }
@@ -82,4 +83,8 @@ public sealed class AdoptableContainers(DockerAgentContainers containers)
     public static Dictionary<string, string> Environment(ContainerInspectResponse container) =>
         (container.Config?.Env ?? []).Select(entry => entry.Split('=', 2)).Where(pair => pair.Length == 2)
             .GroupBy(pair => pair[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+
+    /// <summary>Kestrel's any-address forms (<c>http://+:N</c>, <c>http://*:N</c>), which are no URI.</summary>
+    [GeneratedRegex(@"^(?<scheme>https?://)[+*](?=:)")]
+    private static partial Regex Wildcard();
 }

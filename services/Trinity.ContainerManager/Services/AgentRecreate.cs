@@ -58,6 +58,11 @@ public sealed class AgentRecreate(
             if (agent.LastRecreateRotationId == rotationId && agent.ContainerId is not null)
                 return new RecreateResult.Recreated(agent.ContainerId, agent.ContainerId, 0, Drained: true);
             var old = agent.ContainerId is null ? null : await containers.InspectAsync(agent.ContainerId, cancellationToken);
+            // An adopted container's next start is its owner's, with the environment and override file it had: not a skip.
+            if (agent.Kind == AgentKind.Adopted && old is not { State.Running: true })
+                return new RecreateResult.Refused(RotationFailureReason.CannotRecreate, old is null
+                    ? $"the adopted container {AgentPlacements.Short(agent.ContainerId ?? "")} is gone: adopt the one that replaced it"
+                    : $"the adopted container {AgentPlacements.Short(old.ID)} is stopped, and its owner's start would bring its old token back: start it, and the reconciler reloads it");
             if (old is null)
                 return new RecreateResult.NoContainer();
             if (!old.State.Running)

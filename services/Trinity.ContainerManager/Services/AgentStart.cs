@@ -49,6 +49,11 @@ public sealed class AgentStart(
             await containers.StartAsync(started, cancellationToken);
             await containers.WaitUntilHealthyAsync(agent.BaseUrl, cancellationToken);
         }
+        else if (agent.Kind == AgentKind.Adopted)
+        {
+            // A container of this system's own making would lose everything the adopted one had.
+            return new StartResult.Refused("the adopted container is gone: adopt the one that replaced it");
+        }
         else
         {
             var baked = options.Value.Environment.Append($"ASPNETCORE_URLS=http://{baseUri.Host}:{baseUri.Port}");

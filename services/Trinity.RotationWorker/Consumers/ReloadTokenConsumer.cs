@@ -79,7 +79,9 @@ public sealed class ReloadTokenConsumer(
                 await context.Publish(new TokenReloaded { RotationId = command.RotationId, AgentName = agentName, TokenFingerprint = result.LiveFingerprint });
                 break;
             case ReloadAnswer.Rejected:
-                await FailAsync(context, RotationFailureReason.Rejected, $"the agent answered {result.StatusCode}; not recreating, which would hide a bug or a wrong key");
+                await FailAsync(context, RotationFailureReason.Rejected, result.StatusCode == 200
+                    ? "the agent answered 200 without \"reloaded\": true; not recreating, which would hide a bug"
+                    : $"the agent answered {result.StatusCode}; not recreating, which would hide a bug or a wrong key");
                 break;
             case ReloadAnswer.Stale:
                 await FailAsync(context, RotationFailureReason.FencingTokenStale,

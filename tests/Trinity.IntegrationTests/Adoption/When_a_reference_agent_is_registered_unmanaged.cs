@@ -34,6 +34,7 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
         public List<Rotation> Rotations { get; private set; } = [];
         public int RotationsAfterQuiet { get; private set; }
         public bool ContainerExists { get; private set; }
+        public Dictionary<string, (HttpStatusCode Status, string Body)> Refusals { get; } = [];
 
         public override async Task InitializeAsync()
         {
@@ -56,6 +57,13 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
                 Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
                 Registered = await registered.Content.ReadFromJsonAsync<JsonElement>();
             }
+
+            // What is not registered, and why: a second agent on the same server; one that asks for a key this system does not hold.
+            var ours = Own(AgentServerProcess.Start("ours", Canary.NewToken(), LogDirectory));
+            await ours.Process.WaitUntilStartedAsync();
+            Refusals["same base URL"] = await SendAsync(api.PostAsJsonAsync("/api/agents", new { name = "legacy2", subscriptionId = a, baseUrl = Reference.BaseUrl }));
+            Refusals["asks for a key"] = await SendAsync(api.PostAsJsonAsync("/api/agents", new { name = "ours", subscriptionId = a, baseUrl = ours.BaseUrl }));
+            Refusals["leaves subscription mode"] = await SendAsync(api.PutAsJsonAsync($"/api/agents/{Agent}/subscription", new { subscriptionId = (Guid?)null }));
 
             await Observer.Publish(Failure(Agent, a));
             await SwitchedAsync(1, TokenB);
@@ -82,6 +90,12 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
             await Eventually.Until(async () => (await Reference.ReceivedAsync()) is { Count: > 0 } received && received[^1].Fingerprint == TokenFingerprint.Of(token), $"switch {count} to reach the agent");
         }
 
+        static async Task<(HttpStatusCode, string)> SendAsync(Task<HttpResponseMessage> sending)
+        {
+            using var response = await sending;
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
         static async Task<Guid> Upsert(HttpClient api, string name, string token)
         {
             using var response = await api.PostAsJsonAsync("/api/subscriptions", new { name, token });
@@ -96,6 +110,17 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
         Assert.Equal(("unmanaged", false), (scenario.Registered.GetProperty("kind").GetString(), scenario.Registered.GetProperty("authenticated").GetBoolean()));
         Assert.Empty(scenario.Observer.Received<AgentContainerStarted>());
         Assert.False(scenario.ContainerExists);
+    }
+
+    [Theory]
+    [InlineData("same base URL", "Another agent is registered at")]
+    [InlineData("asks for a key", "asks for a key this system does not hold")]
+    [InlineData("leaves subscription mode", "is unmanaged: leaving subscription mode needs a new container")]
+    public void What_would_never_work_is_refused_with_the_reason(string attempt, string reason)
+    {
+        var (status, body) = scenario.Refusals[attempt];
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains(reason, body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,8 @@ namespace Trinity.IntegrationTests.Adoption;
 /// --label</c> registers all twenty, each on the subscription its live token belongs to, creating no container; a
 /// rollover of both keys reaches every one by hot-reload, observed through its override file; leaving subscription
 /// mode recreates one, keeping its image, volume, labels and extra variable, and no other; adopting again changes
-/// nothing. A container whose token belongs to no subscription is refused with the reason.
+/// nothing; a container its owner stopped is not recreated behind its back. A container whose token belongs to no
+/// subscription, and one of this system's own image (it asks for a key), are refused with the reason.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class When_reference_containers_are_adopted(When_reference_containers_are_adopted.Scenario scenario)
@@ -27,6 +28,7 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
         public const int Fleet = 20;
         public const int ReloadedBeforehand = 5;
         public const int Moved = 10;
+        public const int StoppedByItsOwner = 19;
         public string TokenA { get; } = Canary.NewToken();
         public string TokenA2 { get; } = Canary.NewToken();
         public string TokenB { get; } = Canary.NewToken();
@@ -34,6 +36,7 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
         public string FleetLabel => $"platform.fleet={RunId}";
         public string[] Names { get; } = Enumerable.Range(0, Fleet).Select(i => $"r{Guid.NewGuid():N}"[..10] + $"-{i:00}").ToArray();
         public string Stranger { get; } = $"s{Guid.NewGuid():N}"[..10];
+        public string Ours { get; } = $"o{Guid.NewGuid():N}"[..10];
         public Dictionary<string, string> ContainerIds { get; } = [];
         public Dictionary<string, int> Ports { get; } = [];
         public Guid A { get; private set; }
@@ -43,8 +46,9 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
         public CommandResult Adopted { get; private set; } = null!;
         public TimeSpan AdoptionTook { get; private set; }
         public List<Agent> AgentsAfterAdoption { get; private set; } = [];
-        public JsonElement StrangerRefused { get; private set; }
+        public Dictionary<string, JsonElement> StrangersRefused { get; private set; } = [];
         public bool StrangerRegistered { get; private set; }
+        public Rotation StoppedRotation { get; private set; } = null!;
         public Dictionary<string, string> OverrideAfterRollover { get; } = [];
         public List<Rotation> RolloverRotations { get; private set; } = [];
         public ContainerInspectResponse MovedContainer { get; private set; } = null!;
@@ -57,7 +61,8 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
         {
             await base.InitializeAsync();
             await Task.WhenAll(Names.Select((name, i) => StartReferenceAgentAsync(name, TokenA, FleetLabel, i)));
-            await StartReferenceAgentAsync(Stranger, Canary.NewToken(), $"platform.fleet={RunId}-strangers", 99);
+            await StartReferenceAgentAsync(Stranger, Canary.NewToken(), $"platform.fleet={RunId}-strangers", 98);
+            await StartReferenceAgentAsync(Ours, TokenA, $"platform.fleet={RunId}-strangers", 99, AgentContainers.Image);
             // As the reference platform's backend would: five switched to B by its own hot-reload, before this system came.
             using (var http = new HttpClient())
             {
@@ -87,8 +92,8 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
             await File.WriteAllTextAsync(Path.Combine(LogDirectory, "adopt.txt"), Adopted.ToString());
             await using (var db = NewDbContext())
                 AgentsAfterAdoption = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
-            using (var refused = await api.PostAsJsonAsync("/api/agents/adopt", new { names = new[] { Stranger } }))
-                StrangerRefused = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            using (var refused = await api.PostAsJsonAsync("/api/agents/adopt", new { label = $"platform.fleet={RunId}-strangers" }))
+                StrangersRefused = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("containers").EnumerateArray().ToDictionary(c => c.GetProperty("agent").GetString()!);
             StrangerRegistered = await CountAgentsAsync() != Fleet;
 
             await UpsertAsync(api, "subscription-a", TokenA2);
@@ -106,21 +111,31 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
             foreach (var name in Names)
                 IdsAfterMove[name] = (await Containers.InspectAsync($"agent-{name}")).ID;
 
-            RotationsBeforeAdoptingAgain = (await RotationsAsync()).Count;
+            // Its owner stops one: leaving subscription mode would need a recreate, and its owner's start would bring the old token back.
+            await Containers.StopAsync(ContainerIds[Names[StoppedByItsOwner]]);
+            (await api.PutAsJsonAsync($"/api/agents/{Names[StoppedByItsOwner]}/subscription", new { subscriptionId = (Guid?)null })).EnsureSuccessStatusCode();
+            await Eventually.Until(async () => (await RotationsAsync(Names[StoppedByItsOwner])).FirstOrDefault(r => r.Outcome != RotationOutcome.InProgress && r.Trigger == SwitchTrigger.Manual),
+                r => r is not null, "the stopped container's rotation to end");
+            StoppedRotation = (await RotationsAsync(Names[StoppedByItsOwner])).First(r => r.Trigger == SwitchTrigger.Manual);
+            await WaitUntilQuietAsync();
+
+            // The stopped one stays out of sync, tried again after its back-off: the others are what adopting again must leave alone.
+            RotationsBeforeAdoptingAgain = (await RotationsAsync()).Count(r => r.AgentName != Names[StoppedByItsOwner]);
             using (var again = await api.PostAsJsonAsync("/api/agents/adopt", new { label = FleetLabel }))
                 AdoptedAgain = await again.Content.ReadFromJsonAsync<JsonElement>();
             await Task.Delay(TimeSpan.FromSeconds(2));
             await WaitUntilQuietAsync();
-            RotationsAfterAdoptingAgain = (await RotationsAsync()).Count;
+            RotationsAfterAdoptingAgain = (await RotationsAsync()).Count(r => r.AgentName != Names[StoppedByItsOwner]);
         }
 
-        async Task StartReferenceAgentAsync(string name, string token, string label, int index)
+        async Task StartReferenceAgentAsync(string name, string token, string label, int index, string image = AgentContainers.ReferenceImage)
         {
             var port = FreePort.Next();
             var (key, value) = (label.Split('=')[0], label.Split('=')[1]);
-            var id = await Containers.RunLikeTheReferencePlatformAsync(name, port,
-                new Dictionary<string, string> { ["CLAUDE_CODE_OAUTH_TOKEN"] = token, ["TEAM_SETTING"] = $"keep-{index}" },
-                new Dictionary<string, string> { [key] = value, ["team"] = "blue" });
+            var environment = new Dictionary<string, string> { ["CLAUDE_CODE_OAUTH_TOKEN"] = token, ["TEAM_SETTING"] = $"keep-{index}" };
+            if (image != AgentContainers.ReferenceImage)
+                environment["TRINITY_AGENT_CONTROL_KEY"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+            var id = await Containers.RunLikeTheReferencePlatformAsync(name, port, environment, new Dictionary<string, string> { [key] = value, ["team"] = "blue" }, image);
             lock (ContainerIds)
                 (ContainerIds[name], Ports[name]) = (id, port);
             using var http = new HttpClient();
@@ -178,12 +193,21 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
     }
 
     [Fact]
-    public void A_container_whose_token_belongs_to_no_subscription_is_refused_with_the_reason()
+    public void A_token_of_no_subscription_and_an_agent_that_asks_for_a_key_are_refused_with_the_reason()
     {
-        var refused = Assert.Single(scenario.StrangerRefused.GetProperty("containers").EnumerateArray());
-        Assert.Equal("refused", refused.GetProperty("outcome").GetString());
-        Assert.Contains("belongs to no registered subscription", refused.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, scenario.StrangersRefused.Count);
+        Assert.All(scenario.StrangersRefused.Values, c => Assert.Equal("refused", c.GetProperty("outcome").GetString()));
+        Assert.Contains("belongs to no registered subscription", scenario.StrangersRefused[scenario.Stranger].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("asks for a control key", scenario.StrangersRefused[scenario.Ours].GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.False(scenario.StrangerRegistered);
+    }
+
+    [Fact]
+    public void A_container_its_owner_stopped_is_not_recreated_behind_its_back()
+    {
+        Assert.Equal(RotationOutcome.Failed, scenario.StoppedRotation.Outcome);
+        Assert.Contains("CannotRecreate: the adopted container", scenario.StoppedRotation.OutcomeDetail, StringComparison.Ordinal);
+        Assert.Empty(scenario.Observer.Received<ContainerRecreateSkipped>());
     }
 
     [Fact]
@@ -213,8 +237,9 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
     [Fact]
     public void Adopting_again_changes_nothing()
     {
+        // A label finds running containers: the one its owner stopped is not among them.
         var containers = scenario.AdoptedAgain.GetProperty("containers").EnumerateArray().ToList();
-        Assert.Equal(Scenario.Fleet, containers.Count);
+        Assert.Equal(Scenario.Fleet - 1, containers.Count);
         Assert.All(containers, c => Assert.Equal("unchanged", c.GetProperty("outcome").GetString()));
         Assert.Equal(scenario.RotationsBeforeAdoptingAgain, scenario.RotationsAfterAdoptingAgain);
     }
