@@ -49,8 +49,8 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
                 [$"Trinity__ContainerManager__Labels__{AgentContainers.TestRunLabel}"] = RunId,
             });
             var (_, api) = await StartApiAsync();
-            var a = await Upsert(api, "subscription-a", TokenA);
-            var b = await Upsert(api, "subscription-b", TokenB);
+            var a = await api.UpsertSubscriptionAsync("subscription-a", TokenA);
+            var b = await api.UpsertSubscriptionAsync("subscription-b", TokenB);
 
             using (var registered = await api.PostAsJsonAsync("/api/agents", new { name = Agent, subscriptionId = a, baseUrl = Reference.BaseUrl }))
             {
@@ -69,7 +69,7 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
             await SwitchedAsync(1, TokenB);
             (await api.PutAsJsonAsync($"/api/agents/{Agent}/subscription", new { subscriptionId = a })).EnsureSuccessStatusCode();
             await SwitchedAsync(2, TokenA);
-            await Upsert(api, "subscription-a", TokenA2);
+            await api.UpsertSubscriptionAsync("subscription-a", TokenA2);
             await SwitchedAsync(3, TokenA2);
             await WaitUntilQuietAsync();
 
@@ -96,12 +96,6 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
             return (response.StatusCode, await response.Content.ReadAsStringAsync());
         }
 
-        static async Task<Guid> Upsert(HttpClient api, string name, string token)
-        {
-            using var response = await api.PostAsJsonAsync("/api/subscriptions", new { name, token });
-            response.EnsureSuccessStatusCode();
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        }
     }
 
     [Fact]

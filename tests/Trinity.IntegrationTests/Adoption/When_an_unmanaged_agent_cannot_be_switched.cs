@@ -37,7 +37,7 @@ public sealed class When_an_unmanaged_agent_cannot_be_switched(When_an_unmanaged
             await StartContainerManagerAsync();
             var (_, api) = await StartApiAsync();
 
-            var e = await UpsertAsync(api, "subscription-e", TokenE);
+            var e = await api.UpsertSubscriptionAsync("subscription-e", TokenE);
             (await api.PostAsJsonAsync("/api/agents", new { name = "lonely", subscriptionId = e, baseUrl = Lonely.BaseUrl })).EnsureSuccessStatusCode();
             (await api.DeleteAsync($"/api/subscriptions/{e}")).EnsureSuccessStatusCode();
             await Eventually.Until(async () => (await RotationsAsync("lonely")).SingleOrDefault(r => r.Outcome != RotationOutcome.InProgress), r => r is not null, "lonely's rotation to end");
@@ -45,8 +45,8 @@ public sealed class When_an_unmanaged_agent_cannot_be_switched(When_an_unmanaged
             LonelyShown = (await api.GetFromJsonAsync<JsonElement>("/api/agents/lonely"))!;
             LonelyReceived = await Lonely.ReceivedAsync();
 
-            var f = await UpsertAsync(api, "subscription-f", Canary.NewToken());
-            await UpsertAsync(api, "subscription-g", Canary.NewToken());
+            var f = await api.UpsertSubscriptionAsync("subscription-f", Canary.NewToken());
+            await api.UpsertSubscriptionAsync("subscription-g", Canary.NewToken());
             using (var registered = await api.PostAsJsonAsync("/api/agents", new { name = "gone1", subscriptionId = f, baseUrl = $"http://127.0.0.1:{FreePort.Next()}", unmanaged = true }))
                 GoneRegistered = (await registered.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>())!;
             await Observer.Publish(Failure("gone1", f));
@@ -55,12 +55,6 @@ public sealed class When_an_unmanaged_agent_cannot_be_switched(When_an_unmanaged
             await WaitUntilQuietAsync();
         }
 
-        static async Task<Guid> UpsertAsync(HttpClient api, string name, string token)
-        {
-            using var response = await api.PostAsJsonAsync("/api/subscriptions", new { name, token });
-            response.EnsureSuccessStatusCode();
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        }
     }
 
     [Fact]

@@ -75,8 +75,8 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
             await StartRotationWorkerAsync();
             await StartContainerManagerAsync();
             var (_, api) = await StartApiAsync();
-            A = await UpsertAsync(api, "subscription-a", TokenA);
-            B = await UpsertAsync(api, "subscription-b", TokenB);
+            A = await api.UpsertSubscriptionAsync("subscription-a", TokenA);
+            B = await api.UpsertSubscriptionAsync("subscription-b", TokenB);
             var cli = new Dictionary<string, string?>
             {
                 ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
@@ -96,8 +96,8 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
                 StrangersRefused = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("containers").EnumerateArray().ToDictionary(c => c.GetProperty("agent").GetString()!);
             StrangerRegistered = await CountAgentsAsync() != Fleet;
 
-            await UpsertAsync(api, "subscription-a", TokenA2);
-            await UpsertAsync(api, "subscription-b", TokenB2);
+            await api.UpsertSubscriptionAsync("subscription-a", TokenA2);
+            await api.UpsertSubscriptionAsync("subscription-b", TokenB2);
             await Eventually.Until(() => Observer.Received<AgentSubscriptionSwitched>().Count >= Fleet, "the rollover to reach every agent", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
             RolloverRotations = await RotationsAsync();
@@ -158,12 +158,6 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
             return await db.Agents.CountAsync();
         }
 
-        static async Task<Guid> UpsertAsync(HttpClient api, string name, string token)
-        {
-            using var response = await api.PostAsJsonAsync("/api/subscriptions", new { name, token });
-            response.EnsureSuccessStatusCode();
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        }
     }
 
     [Fact]
