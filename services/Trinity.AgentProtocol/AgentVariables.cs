@@ -20,7 +20,4 @@ public static class AgentVariables
     /// writable layer: a stop/start keeps it, a recreate drops it.
     /// </summary>
     public const string OverrideFile = "/var/lib/trinity/oauth-token";
-
-    /// <summary>The credential variables a recreate rewrites from the database; every other variable is kept.</summary>
-    public static bool IsCredential(string name) => name is Token or ApiKey or ControlKey or Fence;
 }
