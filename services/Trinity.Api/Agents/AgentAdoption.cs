@@ -103,10 +103,10 @@ public static partial class AgentAdoption
         var existing = await db.Agents.FromSql($"SELECT * FROM agents WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         // Adopted already, this very container: whatever it runs now is this system's doing, and stays as it is.
         if (existing is { DeletedAt: null, Kind: AgentKind.Adopted } && existing.ContainerId == container.ContainerId)
-            return new(container.ContainerName, name, existing.BaseUrl, existing.SubscriptionId is not null ? "subscription" : existing.UseApiKey ? "api-key" : "none",
+            return new(container.ContainerName, name, existing.BaseUrl, AgentRoutes.AuthModeOf(existing),
                 existing.SubscriptionId, keys.FirstOrDefault(k => k.SubscriptionId == existing.SubscriptionId)?.Subscription, null, "unchanged", "adopted already");
         if (existing is { DeletedAt: null })
-            return Refused($"agent {name} is registered already ({existing.Kind.ToString().ToLowerInvariant()})");
+            return Refused($"agent {name} is registered already ({RotationResponse.Lower(existing.Kind)})");
         if (existing is { RemovedAt: null })
             return Refused($"agent {name} was deleted and its container is still being removed");
 

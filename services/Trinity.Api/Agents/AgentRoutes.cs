@@ -154,9 +154,12 @@ public static class AgentRoutes
     static IQueryable<ReloadVerification?> LastVerification(TrinityDbContext db, string name) =>
         db.Rotations.Where(r => r.AgentName == name && r.Verification != null).OrderByDescending(r => r.StartedAt).Select(r => r.Verification);
 
+    /// <summary>Derived: a subscription when one is assigned, else the platform API key when chosen, else none.</summary>
+    public static string AuthModeOf(Agent agent) => agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none";
+
     static AgentResponse Describe(Agent agent, AgentCredentialState? saga, string? liveFingerprint, Rotation? last, ReloadVerification? verification) => new(
         agent.Name,
-        agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none",
+        AuthModeOf(agent),
         agent.SubscriptionId,
         saga?.CurrentState,
         saga is null ? null : !saga.OutOfSync,

@@ -23,7 +23,7 @@ public sealed class ReadOverrideFileConsumer(TrinityDbContext db, DockerAgentCon
         var agentName = AgentName.Normalize(command.AgentName);
         var containerId = await db.Agents.AsNoTracking().Where(a => a.Name == agentName && a.DeletedAt == null).Select(a => a.ContainerId).SingleOrDefaultAsync(context.CancellationToken);
         var (fingerprint, detail) = containerId is null ? (null, "the agent has no container")
-            : await containers.InspectAsync(containerId, context.CancellationToken) is null ? (null, $"its container {containerId[..Math.Min(12, containerId.Length)]} is gone")
+            : await containers.InspectAsync(containerId, context.CancellationToken) is null ? (null, $"its container {AgentPlacements.Short(containerId)} is gone")
             : await containers.ReadFileAsync(containerId, AgentVariables.OverrideFile, context.CancellationToken) switch
             {
                 null => (null, $"its container has no {AgentVariables.OverrideFile}"),
