@@ -26,10 +26,10 @@ public sealed class BusObserver : IAsyncDisposable
         BusObserver? observer = null;
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host("127.0.0.1", 5672, system.VirtualHost, host =>
+            rabbit.Host("127.0.0.1", (ushort)system.Broker.Port, system.VirtualHost, host =>
             {
-                host.Username(system.Credentials.RabbitMqUser);
-                host.Password(system.Credentials.RabbitMqPassword);
+                host.Username(system.Broker.User);
+                host.Password(system.Broker.Password);
             });
             rabbit.ReceiveEndpoint($"test.observer.{system.RunId}", endpoint =>
             {

@@ -19,13 +19,13 @@ public sealed class RabbitMqManagement : IDisposable
     readonly HttpClient _http;
     readonly BrokerManagement _broker;
 
-    public RabbitMqManagement(LocalCredentials credentials, int port = 15672)
+    public RabbitMqManagement(BrokerAccess broker)
     {
-        _broker = new BrokerManagement(new Uri($"http://127.0.0.1:{port}/"), credentials.RabbitMqUser, credentials.RabbitMqPassword);
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
+        _broker = new BrokerManagement(new Uri($"http://127.0.0.1:{broker.ManagementPort}/"), broker.User, broker.Password);
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{broker.ManagementPort}/api/"), Timeout = TimeSpan.FromSeconds(10) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.RabbitMqUser}:{credentials.RabbitMqPassword}")));
-        User = credentials.RabbitMqUser;
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.User}:{broker.Password}")));
+        User = broker.User;
     }
 
     public string User { get; }
@@ -39,6 +39,19 @@ public sealed class RabbitMqManagement : IDisposable
 
     public async Task DeclareFanoutExchangeAsync(string vhost, string exchange) =>
         (await _http.PutAsJsonAsync($"exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(exchange)}", new { type = "fanout", durable = true })).EnsureSuccessStatusCode();
+
+    /// <summary>True once the management API answers (a node that is starting refuses or fails the request).</summary>
+    public async Task<bool> IsUpAsync()
+    {
+        try
+        {
+            return (await _http.GetAsync("overview")).IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
 
     public async Task DeleteVirtualHostAsync(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
 

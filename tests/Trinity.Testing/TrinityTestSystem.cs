@@ -10,7 +10,7 @@ namespace Trinity.Testing;
 /// host, the service processes it starts and the fixtures a scenario owns (the bus observer, agent servers,
 /// containers, a Redis of its own, the model-API simulator) — all stopped and removed at the end: the services
 /// first (so none acts on what is being removed), then the fixtures in reverse order of start, then the virtual
-/// host and the stores; a failure in one step never skips the next. Leftovers of runs that died are removed at start.
+/// host, the class's own broker if it has one, and the stores; a failure in one step never skips the next. Leftovers of runs that died are removed at start.
 /// </summary>
 public class TrinityTestSystem : TrinityTestStores
 {
@@ -19,9 +19,18 @@ public class TrinityTestSystem : TrinityTestStores
     BusObserver? _observer;
     AgentContainers? _containers;
 
-    public TrinityTestSystem() => Management = new RabbitMqManagement(Credentials);
+    public TrinityTestSystem()
+    {
+        Broker = BrokerAccess.Shared(Credentials);
+        Management = new RabbitMqManagement(Broker);
+    }
 
-    public RabbitMqManagement Management { get; }
+    /// <summary>The broker this class's services, observer and checks use: the shared node, or <see cref="OwnBroker"/>.</summary>
+    public BrokerAccess Broker { get; private set; }
+    public RabbitMqManagement Management { get; private set; }
+
+    /// <summary>A RabbitMQ node of this class's own, when <see cref="UseOwnBrokerAsync"/> was called: the one a fault test may stop.</summary>
+    public RabbitMqNode? OwnBroker { get; private set; }
     public string VirtualHost => Prefix + RunId;
 
     /// <summary>The test's own bus: what producers would publish, and what the system publishes (<see cref="StartObserverAsync"/> first).</summary>
@@ -29,6 +38,18 @@ public class TrinityTestSystem : TrinityTestStores
 
     /// <summary>Agent containers of this run on the local Docker engine, removed at the end.</summary>
     public AgentContainers Containers => _containers ??= Own(new AgentContainers(RunId));
+
+    /// <summary>
+    /// For a test that stops or cuts the broker: everything of this class uses a RabbitMQ node of its own, never the
+    /// shared one. Call it first in <c>InitializeAsync</c>, before <c>base.InitializeAsync()</c>.
+    /// </summary>
+    protected async Task UseOwnBrokerAsync()
+    {
+        OwnBroker = await RabbitMqNode.StartAsync(LogDirectory);
+        Broker = OwnBroker.Access;
+        Management.Dispose();
+        Management = new RabbitMqManagement(Broker);
+    }
 
     public override async Task InitializeAsync()
     {
@@ -61,6 +82,8 @@ public class TrinityTestSystem : TrinityTestStores
             await Step(() => fixture is IAsyncDisposable asynchronous ? asynchronous.DisposeAsync().AsTask() : Task.Run(((IDisposable)fixture).Dispose));
         }
         await Step(() => Management.DeleteVirtualHostAsync(VirtualHost));
+        if (OwnBroker is not null)
+            await Step(() => OwnBroker.DisposeAsync().AsTask());
         await Step(base.DisposeAsync);
         Management.Dispose();
         if (failures.Count > 0)
@@ -89,8 +112,9 @@ public class TrinityTestSystem : TrinityTestStores
     public Dictionary<string, string?> ServiceEnvironment() => new()
     {
         ["Trinity__RabbitMq__VirtualHost"] = VirtualHost,
-        ["Trinity__RabbitMq__Username"] = Credentials.RabbitMqUser,
-        ["Trinity__RabbitMq__Password"] = Credentials.RabbitMqPassword,
+        ["Trinity__RabbitMq__Port"] = Broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Trinity__RabbitMq__Username"] = Broker.User,
+        ["Trinity__RabbitMq__Password"] = Broker.Password,
         ["Trinity__Postgres__ConnectionString"] = ConnectionString,
         ["Trinity__Redis__Password"] = Credentials.RedisPassword,
         ["Trinity__Redis__KeyPrefix"] = RedisKeyPrefix,

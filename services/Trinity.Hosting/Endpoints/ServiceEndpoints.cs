@@ -11,7 +11,7 @@ namespace Trinity.Hosting.Endpoints;
 
 /// <summary>
 /// The HTTP side every service has: <c>/health/live</c> (the process runs), <c>/health/ready</c> (RabbitMQ,
-/// PostgreSQL and Redis — those the service uses — answer) and <c>/metrics</c> (Prometheus text). It binds
+/// PostgreSQL and Redis — those the service uses — answer, and every receive endpoint has its consumer on the broker) and <c>/metrics</c> (Prometheus text). It binds
 /// the configured URL (<c>ASPNETCORE_URLS</c> or <c>urls</c>), or the service's default on loopback.
 /// </summary>
 public static class ServiceEndpoints
@@ -31,7 +31,19 @@ public static class ServiceEndpoints
     public static WebApplication MapTrinityEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        // Degraded is not ready: it is what MassTransit reports while its receive endpoints have no consumer on the
+        // broker (the broker down, or reconnecting after it came back), and ASP.NET Core would answer it with 200.
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         app.MapMetrics("/metrics");
         return app;
     }
