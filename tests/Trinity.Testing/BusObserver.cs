@@ -11,7 +11,7 @@ namespace Trinity.Testing;
 public sealed class BusObserver : IAsyncDisposable
 {
     readonly IBusControl _bus;
-    readonly ConcurrentQueue<(object Message, long At)> _received = new();
+    readonly ConcurrentQueue<(object Message, long At, Guid? MessageId)> _received = new();
 
     BusObserver(IBusControl bus) => _bus = bus;
 
@@ -33,23 +33,23 @@ public sealed class BusObserver : IAsyncDisposable
             });
             rabbit.ReceiveEndpoint($"test.observer.{system.RunId}", endpoint =>
             {
-                endpoint.Handler<AgentSubscriptionSwitched>(context => observer!.Record(context.Message));
-                endpoint.Handler<AgentSubscriptionsExhausted>(context => observer!.Record(context.Message));
-                endpoint.Handler<SubscriptionFailureReported>(context => observer!.Record(context.Message));
-                endpoint.Handler<TokenReloaded>(context => observer!.Record(context.Message));
-                endpoint.Handler<TokenRotationFailed>(context => observer!.Record(context.Message));
-                endpoint.Handler<TokenReloadFellBack>(context => observer!.Record(context.Message));
-                endpoint.Handler<ContainerRecreated>(context => observer!.Record(context.Message));
-                endpoint.Handler<ContainerRecreateSkipped>(context => observer!.Record(context.Message));
-                endpoint.Handler<AgentContainerStarted>(context => observer!.Record(context.Message));
-                endpoint.Handler<AgentContainerRemoved>(context => observer!.Record(context.Message));
+                endpoint.Handler<AgentSubscriptionSwitched>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<AgentSubscriptionsExhausted>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<SubscriptionFailureReported>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<TokenReloaded>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<TokenRotationFailed>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<TokenReloadFellBack>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<ContainerRecreated>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<ContainerRecreateSkipped>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<AgentContainerStarted>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<AgentContainerRemoved>(context => observer!.Record(context.Message, context.MessageId));
             });
             if (containerManager is not null)
             {
                 rabbit.ReceiveEndpoint(Trinity.Messaging.Contracts.EntityNames.Queues.ContainerManager, endpoint =>
                     endpoint.Handler<RecreateContainer>(async context =>
                     {
-                        await observer!.Record(context.Message);
+                        await observer!.Record(context.Message, context.MessageId);
                         await containerManager(context);
                     }));
             }
@@ -71,9 +71,13 @@ public sealed class BusObserver : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _bus.StopAsync();
 
-    Task Record(object message)
+    /// <summary>Each message with its MessageId: a redelivery repeats the id, a second publish does not.</summary>
+    public IReadOnlyList<(T Message, Guid? MessageId)> ReceivedWithIds<T>() =>
+        _received.Where(r => r.Message is T).Select(r => ((T)r.Message, r.MessageId)).ToList();
+
+    Task Record(object message, Guid? messageId)
     {
-        _received.Enqueue((message, System.Diagnostics.Stopwatch.GetTimestamp()));
+        _received.Enqueue((message, System.Diagnostics.Stopwatch.GetTimestamp(), messageId));
         return Task.CompletedTask;
     }
 }

@@ -136,15 +136,15 @@ public class TrinityTestSystem : TrinityTestStores
         Start("Trinity.Orchestrator", name, extra).WaitUntilStartedAsync();
 
     /// <summary>The HTTP API on a free loopback port, with a fresh admin key; a client that sends it.</summary>
-    public async Task<(ServiceProcess Process, HttpClient Client)> StartApiAsync()
+    public async Task<(ServiceProcess Process, HttpClient Client)> StartApiAsync(IReadOnlyDictionary<string, string?>? extra = null, string name = "api")
     {
         var port = FreePort.Next();
         var adminKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var process = await Start("Trinity.Api", "api", new Dictionary<string, string?>
+        var process = await Start("Trinity.Api", name, Merged(new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["Trinity__Api__AdminKey"] = adminKey,
-        }).WaitUntilStartedAsync();
+        }, extra)).WaitUntilStartedAsync();
         var client = Own(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
         return (process, client);
@@ -157,9 +157,9 @@ public class TrinityTestSystem : TrinityTestStores
         Start("Trinity.RotationWorker", name, extra).WaitUntilStartedAsync();
 
     /// <summary>An agent server process on its own loopback port, its placement registered in the database.</summary>
-    public async Task<AgentServerProcess> StartAgentServerAsync(string agentName, string? bakedToken, Guid? subscriptionId)
+    public async Task<AgentServerProcess> StartAgentServerAsync(string agentName, string? bakedToken, Guid? subscriptionId, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var agent = Own(AgentServerProcess.Start(agentName, bakedToken, LogDirectory));
+        var agent = Own(AgentServerProcess.Start(agentName, bakedToken, LogDirectory, extra));
         _processes.Add(agent.Process);
         await agent.Process.WaitUntilStartedAsync();
         await RegisterAgentAsync(agentName, subscriptionId, agent.BaseUrl, agent.ControlKey);

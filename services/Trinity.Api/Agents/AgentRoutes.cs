@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Trinity.AgentProtocol;
 using Trinity.Api.Configuration;
+using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
@@ -204,7 +205,7 @@ public static class AgentRoutes
     }
 
     /// <summary>202: the agent's state machine applies it (now, or after a rotation in flight); a null subscription leaves subscription mode.</summary>
-    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, CancellationToken cancellationToken)
+    static async Task<IResult> ReassignAsync(string name, ReassignRequest? request, TrinityDbContext db, OutboxWriter outbox, FaultPoints faults, CancellationToken cancellationToken)
     {
         if (request is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = ["A subscription id, or null to leave subscription mode."] });
@@ -218,7 +219,7 @@ public static class AgentRoutes
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["subscriptionId"] = [$"No subscription {id}."] });
         var requestId = Guid.NewGuid();
         outbox.Publish(new SubscriptionReassignmentRequested { RequestId = requestId, AgentName = name, SubscriptionId = request.SubscriptionId, RequestedBy = "api" }, AgentIdentity.For(name));
-        await outbox.SaveAndSendAsync(transaction: null, cancellationToken);
+        await outbox.SaveAndSendAsync(transaction: null, cancellationToken, afterCommit: () => faults.ReachedAsync("reassignment-committed", cancellationToken));
         return Results.Accepted($"/api/rotations?agent={name}", new { requestId });
     }
 

@@ -72,6 +72,7 @@ public sealed class ReloadTokenConsumer(
         var result = await agents.ReloadAsync(agent.BaseUrl, agent.EncryptedControlKey is null ? null : cipher.Decrypt(agent.EncryptedControlKey), cipher.Decrypt(subscription.EncryptedToken),
             command.FencingToken, context.CancellationToken);
         TrinityMetrics.AgentReloadCalled(JsonNamingPolicy.KebabCaseLower.ConvertName(result.Answer.ToString()), calling.Elapsed);
+        await faults.ReachedAsync("reload-answered", context.CancellationToken);
         switch (result.Answer)
         {
             case ReloadAnswer.Reloaded:

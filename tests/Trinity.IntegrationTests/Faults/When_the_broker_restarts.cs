@@ -4,6 +4,7 @@ using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Testing;
+using Trinity.Testing.Invariants;
 
 namespace Trinity.IntegrationTests.Faults;
 
@@ -32,6 +33,7 @@ public sealed class When_the_broker_restarts(When_the_broker_restarts.Scenario s
         public List<ServiceUnderTest> Services { get; } = [];
         public List<Sample> Samples { get; } = [];
         public TimeSpan SwitchAfterRestart { get; private set; }
+        public IReadOnlyList<Violation> Violations { get; private set; } = [];
 
         public override async Task InitializeAsync()
         {
@@ -75,6 +77,11 @@ public sealed class When_the_broker_restarts(When_the_broker_restarts.Scenario s
             SwitchAfterRestart = switching.Elapsed;
             await WaitUntilQuietAsync(TimeSpan.FromSeconds(60));
             RecoveryFigures.Record("broker-restart/quiet-after-first-switch", restart.Elapsed, "RabbitMQ node started → every service ready → one switch → quiet");
+            Violations = InvariantChecker.Check(await InvariantSnapshot.TakeAsync(this, new RunRecord
+            {
+                LiveCredentials = { [Agent] = async () => (await AgentServer.LiveCredentialAsync()).Fingerprint },
+                Canaries = [TokenA, TokenB],
+            }));
         }
 
         bool IsBack(ServiceUnderTest service) => Samples.LastOrDefault(s => s.Service == service.Name) is { Ready: true, LeastConsumers: > 0 };
@@ -146,4 +153,7 @@ public sealed class When_the_broker_restarts(When_the_broker_restarts.Scenario s
         Assert.Equal(RotationOutcome.Succeeded, Assert.Single(await scenario.RotationsAsync(Scenario.Agent)).Outcome);
         Assert.True(scenario.SwitchAfterRestart < TimeSpan.FromSeconds(10), $"the switch after the restart took {scenario.SwitchAfterRestart}");
     }
+
+    [Fact]
+    public void The_invariant_checker_is_green_once_quiet() => Assert.Empty(scenario.Violations);
 }
