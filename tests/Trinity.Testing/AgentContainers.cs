@@ -108,6 +108,9 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
     public async Task<ContainerInspectResponse> ByNameAsync(string agentName) =>
         await Docker.Containers.InspectContainerAsync($"trinity-test-{runId}-{agentName}");
 
+    /// <summary>Every container of this run, in any state: a recreate that left the old one behind shows here.</summary>
+    public async Task<int> CountAsync() => (await ContainersAsync(c => c.Labels[TestRunLabel] == runId)).Count();
+
     /// <summary>Remove, then create and start again from the same image and configuration: what a recreate does.</summary>
     public async Task<string> RecreateAsync(string containerId)
     {

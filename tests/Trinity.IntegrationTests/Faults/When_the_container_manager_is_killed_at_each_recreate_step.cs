@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Testing;
+using Trinity.Testing.Invariants;
+
+namespace Trinity.IntegrationTests.Faults;
+
+/// <summary>
+/// The fault matrix of a recreate: an agent of the image from before hot-reload, so every switch is a drained
+/// recreate, and the container manager killed with SIGKILL at each step — mid-drain (a turn holds the drain), after
+/// the drain, after the stop, after the remove, after the create, and after the start before the agent is healthy.
+/// Each cell proves the fault hit its step, starts a clean manager, waits for quiet and runs the invariant checker:
+/// the agent ends with exactly one running container, on the token the database assigns it.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class When_the_container_manager_is_killed_at_each_recreate_step(When_the_container_manager_is_killed_at_each_recreate_step.Scenario scenario)
+    : IClassFixture<When_the_container_manager_is_killed_at_each_recreate_step.Scenario>
+{
+    public static readonly string[] Steps = ["drained", "stopped", "removed", "created", "started"];
+
+    public sealed class Scenario : TrinityTestSystem
+    {
+        public const string Agent = "mortal";
+        readonly List<string> _tokens = [];
+        readonly List<Subscription> _subscriptions = [];
+        ServiceProcess _manager = null!;
+        int _cells;
+
+        public List<FaultCell> Cells { get; } = [];
+        /// <summary>Per cell, how many containers the run has once quiet, if the agent's is running (0 if it is not).</summary>
+        public Dictionary<string, int> ContainersAfter { get; } = [];
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            for (var i = 0; i < Steps.Length + 2; i++)
+            {
+                _tokens.Add(Canary.NewToken());
+                _subscriptions.Add(await AddSubscriptionAsync($"subscription-{i}", _tokens[i]));
+            }
+            var modelApi = await StartModelApiAsync(requestsPerWindow: 100_000);
+            var agent = await RunContainerAgentAsync(Agent, _tokens[0], new Dictionary<string, string?>
+            {
+                ["Trinity__Agent__Turns__Command"] = "/app/fake-claude",
+                ["TRINITY_MODEL_API_URL"] = modelApi.BaseUrl,
+            }, AgentContainers.LegacyImage);
+            await RegisterAgentAsync(Agent, _subscriptions[0].Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
+            await StartObserverAsync();
+            await StartOrchestratorAsync();
+            await StartRotationWorkerAsync(extra: new Dictionary<string, string?> { ["Trinity__RotationWorker__DrainTimeout"] = "00:00:20" });
+            _manager = await StartContainerManagerAsync();
+
+            await KillMidDrainAsync(agent);
+            foreach (var step in Steps)
+                await CrashAfterAsync(step);
+        }
+
+        /// <summary>A turn of 15 s holds the drain; the manager is killed once its journal says it inspected the container and began draining.</summary>
+        async Task KillMidDrainAsync(ContainerAgent agent)
+        {
+            var turn = await agent.StartTurnAsync("holds the drain", durationSeconds: 15);
+            await ReportFailureAsync();
+            await Eventually.Until(async () =>
+            {
+                await using var db = NewDbContext();
+                return await db.RecreateJournal.AnyAsync(j => j.AgentName == Agent && j.Step == RecreateStep.Inspected);
+            }, "the manager to begin the drain", TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var turnState = (await agent.TurnAsync(turn.Id)).State;
+            await _manager.KillAsync();
+            RecreateStep? step;
+            await using (var db = NewDbContext())
+                step = await db.RecreateJournal.Where(j => j.AgentName == Agent).Select(j => (RecreateStep?)j.Step).SingleOrDefaultAsync();
+            var hit = _manager.ExitCode == 137 && step == RecreateStep.Inspected && turnState != "Ended";
+            await RestartAndRecoverAsync("container-manager@mid-drain", hit, $"exit {_manager.ExitCode} with the journal at {step?.ToString() ?? "nothing"} and the turn {turnState}");
+        }
+
+        async Task CrashAfterAsync(string step)
+        {
+            await _manager.StopAsync();
+            var faulty = await StartContainerManagerAsync($"container-manager-killed-{++_cells}",
+                new Dictionary<string, string?> { [$"Trinity__FaultInjection__Points__recreate-{step}"] = "crash" });
+            await ReportFailureAsync();
+            await faulty.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            var hit = faulty.ExitCode == 137 && FaultCell.Reached(faulty, $"recreate-{step}");
+            await RestartAndRecoverAsync($"container-manager@{step}", hit, $"exit {faulty.ExitCode} after logging step recreate-{step}");
+        }
+
+        async Task RestartAndRecoverAsync(string cell, bool hit, string evidence)
+        {
+            var cleared = Stopwatch.StartNew();
+            _manager = await StartContainerManagerAsync($"container-manager-{++_cells}");
+            Cells.Add(await FaultCell.RecoverAsync(this, cell, hit, evidence, cleared,
+                async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress) && await LiveFingerprintAsync() == await AssignedAsync(),
+                () => Task.FromResult(new RunRecord { LiveCredentials = { [Agent] = LiveFingerprintAsync }, Canaries = [.. _tokens] }),
+                TimeSpan.FromSeconds(120)));
+            ContainersAfter[cell] = (await Containers.ByNameAsync(Agent)).State.Running ? await Containers.CountAsync() : 0;
+        }
+
+        async Task ReportFailureAsync() => await Observer.Publish(Failure(Agent, (await AgentAsync(Agent)).SubscriptionId!.Value));
+
+        /// <summary>Asked of the agent in the container the database now names, with the control key it now holds.</summary>
+        async Task<string?> LiveFingerprintAsync()
+        {
+            var placement = await AgentAsync(Agent);
+            using var client = new AgentClient(Agent, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+            try
+            {
+                return (await client.LiveCredentialAsync()).Fingerprint;
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }
+
+        async Task<string?> AssignedAsync()
+        {
+            await using var db = NewDbContext();
+            var agent = await db.Agents.AsNoTracking().SingleAsync(a => a.Name == Agent);
+            return (await db.Subscriptions.AsNoTracking().SingleAsync(s => s.Id == agent.SubscriptionId)).TokenFingerprint;
+        }
+    }
+
+    public static TheoryData<string> CellNames() => new(Steps.Select(s => $"container-manager@{s}").Prepend("container-manager@mid-drain"));
+
+    [Theory]
+    [MemberData(nameof(CellNames))]
+    public void The_fault_hit_its_step_and_the_agent_ends_with_one_container_on_its_token(string cell)
+    {
+        var result = Assert.Single(scenario.Cells, c => c.Name == cell);
+        Assert.True(result.HitTheStep, result.ToString());
+        Assert.True(result.Violations.Count == 0, result.ToString());
+        Assert.Equal(1, scenario.ContainersAfter[cell]);
+    }
+
+    [Fact]
+    public async Task Every_cell_was_one_succeeded_recreate()
+    {
+        var rotations = await scenario.RotationsAsync(Scenario.Agent);
+        Assert.Equal(scenario.Cells.Count, rotations.Count(r => r.Outcome == RotationOutcome.Succeeded));
+        Assert.All(rotations, r => Assert.Equal(SwitchMethod.Recreate, r.Method));
+        await using var db = scenario.NewDbContext();
+        Assert.Equal(0, await db.RecreateJournal.CountAsync());
+    }
+}
