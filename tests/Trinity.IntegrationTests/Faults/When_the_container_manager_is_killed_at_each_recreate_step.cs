@@ -11,8 +11,9 @@ namespace Trinity.IntegrationTests.Faults;
 /// The fault matrix of a recreate: an agent of the image from before hot-reload, so every switch is a drained
 /// recreate, and the container manager killed with SIGKILL at each step — mid-drain (a turn holds the drain), after
 /// the drain, after the stop, after the remove, after the create, and after the start before the agent is healthy.
-/// Each cell proves the fault hit its step, starts a clean manager, waits for quiet and runs the invariant checker:
-/// the agent ends with exactly one running container, on the token the database assigns it.
+/// A last cell restarts the class's own Redis empty while the manager drains under its lease. Each cell proves the
+/// fault hit its step, clears it, waits for quiet and runs the invariant checker: the agent ends with exactly one
+/// running container, on the token the database assigns it.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class When_the_container_manager_is_killed_at_each_recreate_step(When_the_container_manager_is_killed_at_each_recreate_step.Scenario scenario)
@@ -26,6 +27,7 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         readonly List<string> _tokens = [];
         readonly List<Subscription> _subscriptions = [];
         ServiceProcess _manager = null!;
+        RedisProcess _redis = null!;
         int _cells;
 
         public List<FaultCell> Cells { get; } = [];
@@ -35,7 +37,8 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            for (var i = 0; i < Steps.Length + 2; i++)
+            // One subscription per cell and one more: a rate-limited one cools down, so every switch has somewhere to go.
+            for (var i = 0; i < Steps.Length + 3; i++)
             {
                 _tokens.Add(Canary.NewToken());
                 _subscriptions.Add(await AddSubscriptionAsync($"subscription-{i}", _tokens[i]));
@@ -48,13 +51,38 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
             }, AgentContainers.LegacyImage);
             await RegisterAgentAsync(Agent, _subscriptions[0].Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
             await StartObserverAsync();
-            await StartOrchestratorAsync();
-            await StartRotationWorkerAsync(extra: new Dictionary<string, string?> { ["Trinity__RotationWorker__DrainTimeout"] = "00:00:20" });
-            _manager = await StartContainerManagerAsync();
+            // The leases live in a Redis of this class's own, so one cell can restart it empty.
+            _redis = Own(await RedisProcess.StartAsync(LogDirectory));
+            await StartOrchestratorAsync(extra: WithOwnRedis(new() { ["Trinity__Orchestrator__RetryBackoff"] = "00:00:02" }));
+            await StartRotationWorkerAsync(extra: WithOwnRedis(new() { ["Trinity__RotationWorker__DrainTimeout"] = "00:00:20" }));
+            _manager = await StartContainerManagerAsync(extra: WithOwnRedis([]));
 
             await KillMidDrainAsync(agent);
             foreach (var step in Steps)
                 await CrashAfterAsync(step);
+            await RestartRedisEmptyMidDrainAsync(agent);
+        }
+
+        Dictionary<string, string?> WithOwnRedis(Dictionary<string, string?> extra)
+        {
+            extra["Trinity__Redis__Endpoint"] = _redis.Endpoint;
+            extra["Trinity__Redis__Password"] = _redis.Password;
+            return extra;
+        }
+
+        /// <summary>A turn holds the drain under the manager's lease; Redis restarts empty, so the lease is gone while the recreate works.</summary>
+        async Task RestartRedisEmptyMidDrainAsync(ContainerAgent agent)
+        {
+            var placement = await AgentAsync(Agent);
+            using var current = new AgentClient(Agent, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+            await current.StartTurnAsync("holds the drain", durationSeconds: 15);
+            await ReportFailureAsync();
+            await WaitForTheDrainAsync();
+            await _redis.StopAsync();
+            await _redis.StartAsync();
+            var cleared = Stopwatch.StartNew();
+            await Eventually.Until(() => LostItsLease() || _manager.HasExited, "the manager to find its lease gone", TimeSpan.FromSeconds(30));
+            Cells.Add(await RecoverAsync("redis@restarted-empty-mid-drain", LostItsLease(), "the manager logged its lease lost while it drained", cleared));
         }
 
         /// <summary>A turn of 15 s holds the drain; the manager is killed once its journal says it inspected the container and began draining.</summary>
@@ -62,11 +90,7 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         {
             var turn = await agent.StartTurnAsync("holds the drain", durationSeconds: 15);
             await ReportFailureAsync();
-            await Eventually.Until(async () =>
-            {
-                await using var db = NewDbContext();
-                return await db.RecreateJournal.AnyAsync(j => j.AgentName == Agent && j.Step == RecreateStep.Inspected);
-            }, "the manager to begin the drain", TimeSpan.FromSeconds(60));
+            await WaitForTheDrainAsync();
             await Task.Delay(TimeSpan.FromSeconds(1));
             var turnState = (await agent.TurnAsync(turn.Id)).State;
             await _manager.KillAsync();
@@ -77,11 +101,19 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
             await RestartAndRecoverAsync("container-manager@mid-drain", hit, $"exit {_manager.ExitCode} with the journal at {step?.ToString() ?? "nothing"} and the turn {turnState}");
         }
 
+        bool LostItsLease() => _manager.Output.Any(line => line.Contains("was lost by rotation", StringComparison.Ordinal));
+
+        Task WaitForTheDrainAsync() => Eventually.Until(async () =>
+        {
+            await using var db = NewDbContext();
+            return await db.RecreateJournal.AnyAsync(j => j.AgentName == Agent && j.Step == RecreateStep.Inspected);
+        }, "the manager to begin the drain", TimeSpan.FromSeconds(60));
+
         async Task CrashAfterAsync(string step)
         {
             await _manager.StopAsync();
             var faulty = await StartContainerManagerAsync($"container-manager-killed-{++_cells}",
-                new Dictionary<string, string?> { [$"Trinity__FaultInjection__Points__recreate-{step}"] = "crash" });
+                WithOwnRedis(new() { [$"Trinity__FaultInjection__Points__recreate-{step}"] = "crash" }));
             await ReportFailureAsync();
             await faulty.WaitForExitAsync(TimeSpan.FromSeconds(90));
             var hit = faulty.ExitCode == 137 && FaultCell.Reached(faulty, $"recreate-{step}");
@@ -91,12 +123,18 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         async Task RestartAndRecoverAsync(string cell, bool hit, string evidence)
         {
             var cleared = Stopwatch.StartNew();
-            _manager = await StartContainerManagerAsync($"container-manager-{++_cells}");
-            Cells.Add(await FaultCell.RecoverAsync(this, cell, hit, evidence, cleared,
+            _manager = await StartContainerManagerAsync($"container-manager-{++_cells}", WithOwnRedis([]));
+            Cells.Add(await RecoverAsync(cell, hit, evidence, cleared));
+        }
+
+        async Task<FaultCell> RecoverAsync(string cell, bool hit, string evidence, Stopwatch cleared)
+        {
+            var result = await FaultCell.RecoverAsync(this, cell, hit, evidence, cleared,
                 async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress) && await LiveFingerprintAsync() == await AssignedAsync(),
                 () => Task.FromResult(new RunRecord { LiveCredentials = { [Agent] = LiveFingerprintAsync }, Canaries = [.. _tokens] }),
-                TimeSpan.FromSeconds(120)));
+                TimeSpan.FromSeconds(120));
             ContainersAfter[cell] = (await Containers.ByNameAsync(Agent)).State.Running ? await Containers.CountAsync() : 0;
+            return result;
         }
 
         async Task ReportFailureAsync() => await Observer.Publish(Failure(Agent, (await AgentAsync(Agent)).SubscriptionId!.Value));
@@ -124,7 +162,8 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         }
     }
 
-    public static TheoryData<string> CellNames() => new(Steps.Select(s => $"container-manager@{s}").Prepend("container-manager@mid-drain"));
+    public static TheoryData<string> CellNames() =>
+        new(Steps.Select(s => $"container-manager@{s}").Prepend("container-manager@mid-drain").Append("redis@restarted-empty-mid-drain"));
 
     [Theory]
     [MemberData(nameof(CellNames))]
@@ -137,11 +176,14 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
     }
 
     [Fact]
-    public async Task Every_cell_was_one_succeeded_recreate()
+    public async Task Every_cell_ended_in_one_succeeded_recreate()
     {
         var rotations = await scenario.RotationsAsync(Scenario.Agent);
-        Assert.Equal(scenario.Cells.Count, rotations.Count(r => r.Outcome == RotationOutcome.Succeeded));
-        Assert.All(rotations, r => Assert.Equal(SwitchMethod.Recreate, r.Method));
+        var succeeded = rotations.Where(r => r.Outcome == RotationOutcome.Succeeded).ToList();
+        Assert.Equal(scenario.Cells.Count, succeeded.Count);
+        Assert.All(succeeded, r => Assert.Equal(SwitchMethod.Recreate, r.Method));
+        // Only the recreate whose lease vanished with Redis gave up, and a later one finished its job.
+        Assert.Single(rotations, r => r.Outcome == RotationOutcome.Failed);
         await using var db = scenario.NewDbContext();
         Assert.Equal(0, await db.RecreateJournal.CountAsync());
     }
