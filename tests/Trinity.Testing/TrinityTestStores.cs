@@ -136,6 +136,14 @@ public class TrinityTestStores : IAsyncLifetime
         return await db.Agents.AsNoTracking().SingleAsync(a => a.Name == agentName);
     }
 
+    /// <summary>The fingerprint of the token the database assigns the agent now: its subscription's current key.</summary>
+    public async Task<string?> AssignedFingerprintAsync(string agentName)
+    {
+        await using var db = NewDbContext();
+        var agent = await db.Agents.AsNoTracking().SingleAsync(a => a.Name == agentName);
+        return (await db.Subscriptions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == agent.SubscriptionId))?.TokenFingerprint;
+    }
+
     public async Task<AgentCredentialState?> SagaAsync(string agentName)
     {
         await using var db = NewDbContext();

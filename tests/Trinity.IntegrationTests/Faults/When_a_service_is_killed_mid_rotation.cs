@@ -114,7 +114,7 @@ public sealed class When_a_service_is_killed_mid_rotation(When_a_service_is_kill
 
         async Task<FaultCell> RecoverAsync(string cell, bool hit, string evidence, Stopwatch cleared, TurnView turn) =>
             await FaultCell.RecoverAsync(this, cell, hit, evidence, cleared,
-                async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress) && (await _agent.LiveCredentialAsync()).Fingerprint == await AssignedAsync(),
+                async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress) && (await _agent.LiveCredentialAsync()).Fingerprint == await AssignedFingerprintAsync(Agent),
                 async () =>
                 {
                     var ended = await _agent.WaitForTurnToEndAsync(turn.Id, TimeSpan.FromSeconds(60));
@@ -144,13 +144,6 @@ public sealed class When_a_service_is_killed_mid_rotation(When_a_service_is_kill
             {
                 // The API died before it answered: the test asserts the reassignment still happened.
             }
-        }
-
-        async Task<string?> AssignedAsync()
-        {
-            await using var db = NewDbContext();
-            var agent = await db.Agents.AsNoTracking().SingleAsync(a => a.Name == Agent);
-            return (await db.Subscriptions.AsNoTracking().SingleAsync(s => s.Id == agent.SubscriptionId)).TokenFingerprint;
         }
 
         async Task<ServiceProcess> StartServiceAsync(string service, string name, Dictionary<string, string?> extra)

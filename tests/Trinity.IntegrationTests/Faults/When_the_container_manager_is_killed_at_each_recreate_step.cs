@@ -130,7 +130,7 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         async Task<FaultCell> RecoverAsync(string cell, bool hit, string evidence, Stopwatch cleared)
         {
             var result = await FaultCell.RecoverAsync(this, cell, hit, evidence, cleared,
-                async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress) && await LiveFingerprintAsync() == await AssignedAsync(),
+                async () => (await RotationsAsync(Agent)).All(r => r.Outcome != RotationOutcome.InProgress) && await LiveFingerprintAsync() == await AssignedFingerprintAsync(Agent),
                 () => Task.FromResult(new RunRecord { LiveCredentials = { [Agent] = LiveFingerprintAsync }, Canaries = [.. _tokens] }),
                 TimeSpan.FromSeconds(120));
             ContainersAfter[cell] = (await Containers.ByNameAsync(Agent)).State.Running ? await Containers.CountAsync() : 0;
@@ -152,13 +152,6 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
             {
                 return null;
             }
-        }
-
-        async Task<string?> AssignedAsync()
-        {
-            await using var db = NewDbContext();
-            var agent = await db.Agents.AsNoTracking().SingleAsync(a => a.Name == Agent);
-            return (await db.Subscriptions.AsNoTracking().SingleAsync(s => s.Id == agent.SubscriptionId)).TokenFingerprint;
         }
     }
 
