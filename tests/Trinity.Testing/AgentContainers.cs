@@ -128,6 +128,9 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
     public Task StopAsync(string containerId) =>
         Docker.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = 10 });
 
+    /// <summary>SIGKILL to the container's init, as the kernel's OOM killer or a host losing power would.</summary>
+    public Task KillAsync(string containerId) => Docker.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" });
+
     public Task StartAsync(string containerId) => Docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters());
 
     public async Task<ContainerFile> ReadFileAsync(string containerId, string path)

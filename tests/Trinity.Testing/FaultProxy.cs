@@ -8,8 +8,9 @@ namespace Trinity.Testing;
 /// <summary>
 /// A TCP proxy of the test's own on a free loopback port, in front of an agent server: it forwards bytes both ways
 /// and, where a rule says, holds back a request whose request line matches (an agent that answers late, a request
-/// that lands after a newer one) or answers it itself (a route the agent lacks). Rules apply to each request read from
-/// the client, keep-alive included.
+/// that lands after a newer one), answers it itself (a route the agent lacks) or resets the connection — before the
+/// request reaches the agent, or after the agent handled it, in place of its answer. Rules apply to each request read
+/// from the client, keep-alive included.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -18,8 +19,10 @@ public sealed class FaultProxy : IAsyncDisposable
     readonly CancellationTokenSource _stop = new();
     readonly ConcurrentQueue<(string Match, TimeSpan Delay)> _delays = new();
     readonly ConcurrentQueue<(string Match, int Status)> _answers = new();
+    readonly ConcurrentQueue<(string Match, bool AfterTheAgent)> _resets = new();
     readonly ConcurrentQueue<string> _seen = new();
     readonly Task _accepting;
+    int _resetCount;
 
     FaultProxy(int port, int targetPort)
     {
@@ -43,6 +46,16 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Answers every request whose request line contains <paramref name="match"/> with <paramref name="status"/> itself, as a server without that route would.</summary>
     public void Answer(string match, int status) => _answers.Enqueue((match, status));
+
+    /// <summary>
+    /// Resets (TCP RST) the connection of the next request whose request line contains <paramref name="match"/>: at
+    /// once, so the agent never sees it, or — <paramref name="afterTheAgent"/> — once the agent answered, so the
+    /// agent did the work and the caller never hears it.
+    /// </summary>
+    public void ResetNext(string match, bool afterTheAgent) => _resets.Enqueue((match, afterTheAgent));
+
+    /// <summary>How many connections a reset rule cut.</summary>
+    public int Resets => _resetCount;
 
     async Task AcceptAsync()
     {
@@ -68,8 +81,9 @@ public sealed class FaultProxy : IAsyncDisposable
         try
         {
             await target.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
-            var toTarget = PumpAsync(client.GetStream(), target.GetStream(), inspect: true);
-            var toClient = PumpAsync(target.GetStream(), client.GetStream(), inspect: false);
+            var connection = new Connection(client);
+            var toTarget = PumpAsync(client.GetStream(), target.GetStream(), connection);
+            var toClient = PumpAsync(target.GetStream(), client.GetStream(), connection: null, answering: connection);
             await Task.WhenAny(toTarget, toClient);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
@@ -78,15 +92,44 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    async Task PumpAsync(NetworkStream from, NetworkStream to, bool inspect)
+    /// <summary>The client side of one relayed connection, and whether the agent's next answer must be replaced by a reset.</summary>
+    sealed class Connection(TcpClient client)
+    {
+        public volatile bool ResetOnAnswer;
+
+        public void Reset()
+        {
+            client.Client.LingerState = new LingerOption(enable: true, seconds: 0);
+            client.Client.Close();
+        }
+    }
+
+    /// <summary>Client to agent when <paramref name="connection"/> is set (requests are inspected); agent to client when <paramref name="answering"/> is.</summary>
+    async Task PumpAsync(NetworkStream from, NetworkStream to, Connection? connection, Connection? answering = null)
     {
         var buffer = new byte[64 * 1024];
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
-            if (inspect && RequestLine(buffer, read) is { } line)
+            if (answering is { ResetOnAnswer: true })
+            {
+                Interlocked.Increment(ref _resetCount);
+                answering.Reset();
+                return;
+            }
+            if (connection is not null && RequestLine(buffer, read) is { } line)
             {
                 _seen.Enqueue(line);
+                if (_resets.TryPeek(out var reset) && line.Contains(reset.Match, StringComparison.Ordinal) && _resets.TryDequeue(out reset))
+                {
+                    if (!reset.AfterTheAgent)
+                    {
+                        Interlocked.Increment(ref _resetCount);
+                        connection.Reset();
+                        return;
+                    }
+                    connection.ResetOnAnswer = true;
+                }
                 if (_answers.FirstOrDefault(a => line.Contains(a.Match, StringComparison.Ordinal)) is { Match: not null } answer)
                 {
                     await from.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {answer.Status} Answered by the fault proxy\r\nContent-Length: 0\r\n\r\n"), _stop.Token);

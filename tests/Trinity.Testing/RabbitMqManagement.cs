@@ -65,11 +65,37 @@ public sealed class RabbitMqManagement : IDisposable
     public async Task<IReadOnlyList<PeekedMessage>> PeekAsync(string vhost, string queue, int count = 20) =>
         (await _broker.PeekAsync(vhost, queue, count)).Select(m => new PeekedMessage(m.Payload, m.Headers)).ToList();
 
+    /// <summary>
+    /// The connections of <paramref name="vhost"/> whose client-provided name ends with <paramref name="nameSuffix"/>
+    /// (a service names its connection <c>service@machine:pid</c>). A new connection is listed only after the broker's
+    /// next statistics round.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ConnectionsAsync(string vhost, string nameSuffix) =>
+        (await _http.GetFromJsonAsync<List<ConnectionInfo>>($"vhosts/{Uri.EscapeDataString(vhost)}/connections?columns=name,client_properties") ?? [])
+            .Where(c => c.Client?.ConnectionName?.EndsWith(nameSuffix, StringComparison.Ordinal) == true).Select(c => c.Name).ToList();
+
+    /// <summary>Closes, as an operator would from the management UI, every connection <see cref="ConnectionsAsync"/> lists; answers how many.</summary>
+    public async Task<int> CloseConnectionsAsync(string vhost, string nameSuffix)
+    {
+        var closing = await ConnectionsAsync(vhost, nameSuffix);
+        foreach (var name in closing)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, $"connections/{Uri.EscapeDataString(name)}");
+            request.Headers.Add("X-Reason", "closed by a fault-matrix test");
+            (await _http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+        return closing.Count;
+    }
+
     public void Dispose()
     {
         _http.Dispose();
         _broker.Dispose();
     }
+
+    sealed record ConnectionInfo([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("client_properties")] ClientProperties? Client);
+
+    sealed record ClientProperties([property: JsonPropertyName("connection_name")] string? ConnectionName);
 
     sealed record VhostInfo([property: JsonPropertyName("name")] string Name);
 }

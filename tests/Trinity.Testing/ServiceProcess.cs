@@ -100,6 +100,18 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         await WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>SIGSTOP: the process holds its sockets and answers nothing, as a host swapping or a stopped-the-world pause would.</summary>
+    public void Pause() => Signal(Sigstop);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(Sigcont);
+
+    void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"signal {signal} to {Name} (pid {_process.Id}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>SIGTERM, then SIGKILL if it has not stopped in time.</summary>
     public async Task StopAsync(TimeSpan? grace = null)
     {
@@ -137,6 +149,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     const int Sigterm = 15;
+    const int Sigcont = 18;
+    const int Sigstop = 19;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -27,6 +27,7 @@ public class TrinityTestStores : IAsyncLifetime
     {
         RunId = $"{DateTime.UtcNow:yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         Credentials = LocalCredentials.Load();
+        Postgres = PostgresAccess.Shared(Credentials);
         Cipher = new SecretCipher(EncryptionKey);
         LogDirectory = RepositoryPaths.TestLogs($"{GetType().DeclaringType?.Name ?? GetType().Name}-{RunId}");
         // One connection for the class: a renewal that must land every few hundred milliseconds cannot wait for a handshake.
@@ -35,6 +36,12 @@ public class TrinityTestStores : IAsyncLifetime
 
     public string RunId { get; }
     public LocalCredentials Credentials { get; }
+
+    /// <summary>The PostgreSQL server this class's database is on: the shared one, or <see cref="OwnPostgres"/>.</summary>
+    public PostgresAccess Postgres { get; private set; }
+
+    /// <summary>A PostgreSQL cluster of this class's own, when <see cref="UseOwnPostgresAsync"/> was called: the one a fault test may restart.</summary>
+    public PostgresCluster? OwnPostgres { get; private set; }
     public string DatabaseName => (Prefix + RunId).Replace('-', '_');
     public string RedisKeyPrefix => $"{Prefix}{RunId}:";
     public string EncryptionKey { get; } = SecretCipher.GenerateKey();
@@ -44,6 +51,16 @@ public class TrinityTestStores : IAsyncLifetime
     public string ConnectionString => Connection(DatabaseName);
 
     public string RedisConfiguration => $"127.0.0.1:6379,password={Credentials.RedisPassword},abortConnect=false";
+
+    /// <summary>
+    /// For a test that restarts PostgreSQL: the class's database lives on a cluster of its own, never the shared
+    /// server. Call it first in <c>InitializeAsync</c>, before <c>base.InitializeAsync()</c>.
+    /// </summary>
+    protected async Task UseOwnPostgresAsync()
+    {
+        OwnPostgres = await PostgresCluster.StartAsync(LogDirectory);
+        Postgres = OwnPostgres.Access;
+    }
 
     public virtual async Task InitializeAsync()
     {
@@ -71,7 +88,15 @@ public class TrinityTestStores : IAsyncLifetime
         }
         finally
         {
-            await DropDatabaseAsync(DatabaseName);
+            try
+            {
+                await DropDatabaseAsync(DatabaseName);
+            }
+            finally
+            {
+                if (OwnPostgres is not null)
+                    await OwnPostgres.DisposeAsync();
+            }
         }
     }
 
@@ -186,7 +211,7 @@ public class TrinityTestStores : IAsyncLifetime
     string LeaseKey(string agentName) => $"{RedisKeyPrefix}agent-lock:{agentName}";
 
     protected string Connection(string database) =>
-        $"Host=127.0.0.1;Port=5432;Database={database};Username={Credentials.PostgresUser};Password={Credentials.PostgresPassword};SSL Mode=Disable;Include Error Detail=false";
+        $"Host=127.0.0.1;Port={Postgres.Port};Database={database};Username={Postgres.User};Password={Postgres.Password};SSL Mode=Disable;Include Error Detail=false";
 
     /// <summary>True for a name made by a run (prefix, then its start time) that started more than an hour ago.</summary>
     protected static bool IsStale(string name, string prefix) =>

@@ -64,9 +64,17 @@ public sealed class AgentRecreate(
                     ? $"the adopted container {AgentPlacements.Short(agent.ContainerId ?? "")} is gone: adopt the one that replaced it"
                     : $"the adopted container {AgentPlacements.Short(old.ID)} is stopped, and its owner's start would bring its old token back: start it, and the reconciler reloads it");
             if (old is null)
+            {
+                logger.LogInformation("Agent {AgentName} has no container: rotation {RotationId} is skipped; its next start bakes the database's token", agentName, rotationId);
                 return new RecreateResult.NoContainer();
+            }
             if (!old.State.Running)
+            {
+                // An operator reading this at 3 a.m. learns the agent is down, not only that its switch was skipped.
+                logger.LogWarning("Agent {AgentName}: its container {ContainerId} is not running ({Status}, exit code {ExitCode}): rotation {RotationId} is skipped; its next start bakes the database's token",
+                    agentName, AgentPlacements.Short(old.ID), old.State.Status, old.State.ExitCode, rotationId);
                 return new RecreateResult.NotRunning();
+            }
             entry = await journal.BeginAsync(agentName, rotationId, old, cancellationToken);
         }
         else

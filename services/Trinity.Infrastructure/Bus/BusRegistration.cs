@@ -34,7 +34,7 @@ public static class BusRegistration
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
-                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, ConnectionName(), host =>
                 {
                     host.Username(options.Username);
                     host.Password(options.Password);
@@ -45,6 +45,13 @@ public static class BusRegistration
         });
         return services;
     }
+
+    /// <summary>
+    /// What the management UI shows for this process's connection: the service, the machine and the process id
+    /// (<c>Trinity.RotationWorker@node-2:4711</c>), so an operator can tell two replicas apart and close one's.
+    /// </summary>
+    public static string ConnectionName() =>
+        $"{System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "trinity"}@{Environment.MachineName}:{Environment.ProcessId}";
 
     /// <summary>The retry every endpoint uses for transient faults: a conflict in PostgreSQL, a blip of the network.</summary>
     public static void UseTrinityRetry(this IRetryConfigurator retry)

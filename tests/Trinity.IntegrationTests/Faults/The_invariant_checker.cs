@@ -167,6 +167,10 @@ public sealed class The_invariant_checker
         AssertOnly(InvariantChecker.ErrorQueuesHoldOnlyInjectedInput, Clean() with { ErrorMessages = [Clean().ErrorMessages[0] with { Reason = null }] });
 
     [Fact]
+    public void A_committed_message_the_outbox_gave_up_on_fails() =>
+        AssertOnly(InvariantChecker.NothingCommittedIsGivenUp, Clean() with { Parked = ["ReloadToken parked: the broker refused it 10 times"] });
+
+    [Fact]
     public void An_observation_the_snapshot_could_not_make_fails() =>
         Assert.NotEmpty(InvariantChecker.Check(Clean() with { Unobservable = ["the broker's queues"] }));
 }

@@ -139,20 +139,7 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
 
         async Task ReportFailureAsync() => await Observer.Publish(Failure(Agent, (await AgentAsync(Agent)).SubscriptionId!.Value));
 
-        /// <summary>Asked of the agent in the container the database now names, with the control key it now holds.</summary>
-        async Task<string?> LiveFingerprintAsync()
-        {
-            var placement = await AgentAsync(Agent);
-            using var client = new AgentClient(Agent, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
-            try
-            {
-                return (await client.LiveCredentialAsync()).Fingerprint;
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }
+        Task<string?> LiveFingerprintAsync() => PlacedLiveFingerprintAsync(Agent);
     }
 
     public static TheoryData<string> CellNames() =>

@@ -17,7 +17,7 @@ public sealed record FaultCell(string Name, bool HitTheStep, string Evidence, Ti
         Func<Task<bool>> settled, Func<Task<RunRecord>> run, TimeSpan? timeout = null)
     {
         await Eventually.Until(settled, $"{name}: the system to settle after the fault", timeout ?? TimeSpan.FromSeconds(90));
-        await system.WaitUntilQuietAsync(timeout ?? TimeSpan.FromSeconds(90));
+        await system.WaitUntilQuietAsync(timeout ?? TimeSpan.FromSeconds(90), errorQueuesToo: false);
         var recovery = cleared.Elapsed;
         var violations = InvariantChecker.Check(await InvariantSnapshot.TakeAsync(system, await run()));
         RecoveryFigures.Record(name, recovery, hit ? evidence : "the fault missed its step");

@@ -26,6 +26,7 @@ public static class InvariantChecker
     public const string TurnsEndWell = "every turn completed or was rate-limited, or was killed by a decided recreate or an injected fault";
     public const string NoTokenLeaks = "no token anywhere outside the agent's own environment";
     public const string ErrorQueuesHoldOnlyInjectedInput = "_error queues hold only the bad inputs the run injected, each with its reason";
+    public const string NothingCommittedIsGivenUp = "no committed message was given up by the outbox (outbox_parked is empty)";
 
     public static IReadOnlyList<Violation> Check(InvariantSnapshot snapshot) =>
     [
@@ -40,6 +41,7 @@ public static class InvariantChecker
         .. Turns(snapshot),
         .. Leaks(snapshot),
         .. ErrorQueues(snapshot),
+        .. snapshot.Parked.Select(parked => new Violation(NothingCommittedIsGivenUp, parked)),
     ];
 
     static IEnumerable<Violation> Decisions(InvariantSnapshot s) =>

@@ -52,6 +52,9 @@ public sealed record InvariantSnapshot
     public List<ErrorQueueMessage> ErrorMessages { get; init; } = [];
     public List<string> InjectedBadInputs { get; init; } = [];
 
+    /// <summary>Outbox rows the relay gave up on: a committed message that will never be sent.</summary>
+    public List<string> Parked { get; init; } = [];
+
     /// <summary>What the snapshot tried to read and could not: the checker fails on each, never passes.</summary>
     public List<string> Unobservable { get; init; } = [];
 
@@ -67,6 +70,7 @@ public sealed record InvariantSnapshot
         var rotations = await db.Rotations.AsNoTracking().ToListAsync();
         var sagas = await db.AgentCredentialStates.AsNoTracking().ToDictionaryAsync(s => s.AgentName);
         var subscriptions = await db.Subscriptions.AsNoTracking().ToDictionaryAsync(s => s.Id);
+        var parked = await db.ParkedOutboxMessages.AsNoTracking().Select(p => $"{p.MessageType} {p.MessageId} parked at {p.ParkedAt:O}: {p.Reason}").ToListAsync();
         var agents = new List<AgentFact>();
         foreach (var agent in await db.Agents.AsNoTracking().Where(a => a.DeletedAt == null).ToListAsync())
         {
@@ -99,7 +103,8 @@ public sealed record InvariantSnapshot
         {
             foreach (var queue in await system.QueuesAsync())
             {
-                if (queue.Ready + queue.Unacked == 0)
+                // The management statistics lag by seconds: an _error queue is always read, whatever its count says.
+                if (queue.Ready + queue.Unacked == 0 && !queue.Name.EndsWith("_error", StringComparison.Ordinal))
                     continue;
                 foreach (var message in await system.Management.PeekAsync(system.VirtualHost, queue.Name, 200))
                 {
@@ -125,6 +130,7 @@ public sealed record InvariantSnapshot
             Canaries = run.Canaries,
             ErrorMessages = errorMessages,
             InjectedBadInputs = run.InjectedBadInputs,
+            Parked = parked,
             Unobservable = unobservable,
         };
     }
