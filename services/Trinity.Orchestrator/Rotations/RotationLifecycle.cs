@@ -156,10 +156,20 @@ public sealed class RotationLifecycle(
             ? ConfirmAsync(saga, fingerprint, "its override file holds", "observed in the agent's override file", cancellationToken)
             : CompleteAsync(saga, SwitchMethod.HotReload, null, $"acknowledged: the agent answered without a fingerprint, and {read.Detail}", cancellationToken);
 
-    Task ConfirmAsync(AgentCredentialState saga, string fingerprint, string seen, string? detail, CancellationToken cancellationToken) =>
-        fingerprint == saga.ExpectedFingerprint
-            ? CompleteAsync(saga, SwitchMethod.HotReload, fingerprint, detail, cancellationToken)
-            : FailAsync(saga, RotationFailureReason.FingerprintMismatch, $"expected {saga.ExpectedFingerprint}, {seen} {fingerprint}", cancellationToken);
+    /// <summary>
+    /// The expected fingerprint, or the target subscription's current key: the worker sends the key it reads when it
+    /// reloads, so a rollover between the decision and the reload lands the newer key — the right one, not a mismatch.
+    /// </summary>
+    async Task ConfirmAsync(AgentCredentialState saga, string fingerprint, string seen, string? detail, CancellationToken cancellationToken)
+    {
+        if (fingerprint == saga.ExpectedFingerprint)
+            await CompleteAsync(saga, SwitchMethod.HotReload, fingerprint, detail, cancellationToken);
+        else if (await db.Subscriptions.AnyAsync(s => s.Id == saga.TargetSubscriptionId && s.TokenFingerprint == fingerprint, cancellationToken))
+            await CompleteAsync(saga, SwitchMethod.HotReload, fingerprint,
+                $"{seen} the subscription's current key, not the {saga.ExpectedFingerprint} decided on: it was rolled over before the reload", cancellationToken);
+        else
+            await FailAsync(saga, RotationFailureReason.FingerprintMismatch, $"expected {saga.ExpectedFingerprint}, {seen} {fingerprint}", cancellationToken);
+    }
 
     public async Task FailAsync(AgentCredentialState saga, RotationFailureReason reason, string? detail, CancellationToken cancellationToken)
     {

@@ -14,11 +14,12 @@ public sealed class The_invariant_checker
     static readonly Guid First = Guid.NewGuid(), Second = Guid.NewGuid(), Report = Guid.NewGuid();
     const string Canary = "sk-ant-oat01-canary-of-the-self-test";
 
-    /// <summary>Two hot-reloads of one agent, in order, each announced once; a decided report; a completed turn; an injected bad input in _error with its reason.</summary>
+    /// <summary>Two hot-reloads of one agent, in order, each announced once; a decided report, acknowledged to its producer; a completed turn; an injected bad input in _error with its reason.</summary>
     static InvariantSnapshot Clean() => new()
     {
         TakenAt = Now,
         Failures = [new FailureFact(Report, "alpha", "rotated")],
+        PublishedReports = [Report],
         Rotations =
         [
             new RotationFact(First, "alpha", RotationOutcome.Succeeded, SwitchMethod.HotReload, 1, Now.AddMinutes(-5), Now.AddMinutes(-5).AddSeconds(1)),
@@ -107,6 +108,14 @@ public sealed class The_invariant_checker
         Assert.Empty(InvariantChecker.Check(redelivered));
         Assert.Equal(1, redelivered.Redeliveries);
     }
+
+    [Fact]
+    public void A_switch_event_without_a_message_id_fails() =>
+        AssertOnly(InvariantChecker.OneSwitchEventPerSucceededRotation, Clean() with { Switched = [Clean().Switched[0] with { MessageId = null }, Clean().Switched[1]] });
+
+    [Fact]
+    public void A_report_acknowledged_on_publish_and_never_recorded_fails() =>
+        AssertOnly(InvariantChecker.EveryPublishedReportRecorded, Clean() with { PublishedReports = [Report, Guid.NewGuid()] });
 
     [Fact]
     public void A_switch_event_for_a_failed_rotation_fails()

@@ -8,7 +8,8 @@ namespace Trinity.Orchestrator.Tests.Decisions;
 /// <summary>
 /// How a hot-reload's outcome is known: observed by the fingerprint the agent reports, or — for an agent that reports
 /// none, the reference agent — by its override file read back through the container manager; acknowledged when
-/// nothing can be read. A missing fingerprint is never a mismatch; a different one is.
+/// nothing can be read. A missing fingerprint is never a mismatch, nor is the target's current key after a rollover
+/// since the decision; any other is.
 /// </summary>
 public sealed class Verifying_a_hot_reload(OrchestratorStores stores) : DecisionSpecs(stores), IClassFixture<OrchestratorStores>
 {
@@ -31,6 +32,21 @@ public sealed class Verifying_a_hot_reload(OrchestratorStores stores) : Decision
         Assert.True(await d.Lifecycle.ConfirmReloadAsync(saga, b.TokenFingerprint, default));
 
         Assert.Equal((RotationOutcome.Succeeded, ReloadVerification.Observed, b.TokenFingerprint), (d.Rotation(saga)!.Outcome, d.Rotation(saga)!.Verification, d.Rotation(saga)!.ObservedFingerprint));
+    });
+
+    [Fact]
+    public Task The_target_subscriptions_current_key_after_a_rollover_since_the_decision_is_not_a_mismatch() => Within(async d =>
+    {
+        var (saga, b) = await ReloadingAsync(d);
+        var decidedOn = b.TokenFingerprint;
+        b.TokenFingerprint = "0123456789ab";
+        await d.Db.SaveChangesAsync();
+
+        Assert.True(await d.Lifecycle.ConfirmReloadAsync(saga, "0123456789ab", default));
+
+        var rotation = d.Rotation(saga)!;
+        Assert.Equal((RotationOutcome.Succeeded, "0123456789ab", false), (rotation.Outcome, rotation.ObservedFingerprint, saga.OutOfSync));
+        Assert.Contains($"not the {decidedOn} decided on", rotation.OutcomeDetail, StringComparison.Ordinal);
     });
 
     [Fact]

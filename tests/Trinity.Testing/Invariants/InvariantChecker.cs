@@ -17,6 +17,7 @@ public sealed record Violation(string Invariant, string Detail)
 public static class InvariantChecker
 {
     public const string EveryReportDecided = "every failure report has a decision";
+    public const string EveryPublishedReportRecorded = "every report the broker acknowledged to its producer is recorded";
     public const string NoRotationPastItsDeadline = "no rotation in progress past its deadline or with nothing to end it";
     public const string NoAgentStuck = "no agent stuck";
     public const string LiveCredentialMatches = "every agent runs the credential the database assigns it, or is visibly out of sync";
@@ -32,6 +33,8 @@ public static class InvariantChecker
     [
         .. snapshot.Unobservable.Select(what => new Violation("an observation the checker could not make", what)),
         .. Decisions(snapshot),
+        .. snapshot.PublishedReports.Except(snapshot.Failures.Select(f => f.Id))
+            .Select(id => new Violation(EveryPublishedReportRecorded, $"report {id} was acknowledged on publish and never recorded")),
         .. Deadlines(snapshot),
         .. StuckAgents(snapshot),
         .. LiveCredentials(snapshot),
@@ -84,6 +87,8 @@ public static class InvariantChecker
 
     static IEnumerable<Violation> SwitchEvents(InvariantSnapshot s)
     {
+        foreach (var anonymous in s.Switched.Where(e => e.MessageId is null))
+            yield return new Violation(OneSwitchEventPerSucceededRotation, $"a switch event for rotation {anonymous.RotationId} without a MessageId: its redeliveries cannot be told from a second event");
         var byRotation = s.Switched.GroupBy(e => e.RotationId).ToDictionary(g => g.Key, g => g.Select(e => e.MessageId).Distinct().Count());
         foreach (var rotation in s.Rotations)
         {

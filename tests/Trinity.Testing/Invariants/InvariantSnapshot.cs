@@ -31,6 +31,9 @@ public sealed record RunRecord
     public List<TurnFact> Turns { get; init; } = [];
     public List<string> Canaries { get; init; } = [];
 
+    /// <summary>The FailureId of each report whose publish the broker acknowledged: each must be recorded.</summary>
+    public List<Guid> PublishedReports { get; init; } = [];
+
     /// <summary>A piece of each bad input the run sent on purpose: an <c>_error</c> message holding one is expected.</summary>
     public List<string> InjectedBadInputs { get; init; } = [];
 
@@ -51,6 +54,7 @@ public sealed record InvariantSnapshot
     public List<string> Canaries { get; init; } = [];
     public List<ErrorQueueMessage> ErrorMessages { get; init; } = [];
     public List<string> InjectedBadInputs { get; init; } = [];
+    public List<Guid> PublishedReports { get; init; } = [];
 
     /// <summary>Outbox rows the relay gave up on: a committed message that will never be sent.</summary>
     public List<string> Parked { get; init; } = [];
@@ -67,7 +71,7 @@ public sealed record InvariantSnapshot
         var texts = new List<TextFact>(run.Texts);
         await using var db = system.NewDbContext();
         var failures = await db.Failures.AsNoTracking().ToListAsync();
-        var rotations = await db.Rotations.AsNoTracking().ToListAsync();
+        var (rotations, switched) = await RotationsAndTheirEventsAsync(system);
         var sagas = await db.AgentCredentialStates.AsNoTracking().ToDictionaryAsync(s => s.AgentName);
         var subscriptions = await db.Subscriptions.AsNoTracking().ToDictionaryAsync(s => s.Id);
         var parked = await db.ParkedOutboxMessages.AsNoTracking().Select(p => $"{p.MessageType} {p.MessageId} parked at {p.ParkedAt:O}: {p.Reason}").ToListAsync();
@@ -124,14 +128,39 @@ public sealed record InvariantSnapshot
             Failures = failures.Select(f => new FailureFact(f.Id, f.AgentName, f.Decision)).ToList(),
             Rotations = rotations.Select(r => new RotationFact(r.Id, r.AgentName, r.Outcome, r.Method, r.FencingToken, r.StartedAt, r.CompletedAt)).ToList(),
             Agents = agents,
-            Switched = system.Observer.ReceivedWithIds<AgentSubscriptionSwitched>().Select(e => new SwitchFact(e.MessageId, e.Message.RotationId)).ToList(),
+            Switched = switched,
             Turns = run.Turns,
             Texts = texts,
             Canaries = run.Canaries,
             ErrorMessages = errorMessages,
             InjectedBadInputs = run.InjectedBadInputs,
+            PublishedReports = run.PublishedReports,
             Parked = parked,
             Unobservable = unobservable,
         };
+    }
+
+    /// <summary>
+    /// History and the switch events as of one moment: history read, the system quiet (so an event committed with a
+    /// rotation already read has reached the observer), the events read, history read again — and all of it again
+    /// while history changed in between (a retry or the reconciler may start a rotation after the quiet wait).
+    /// </summary>
+    static async Task<(List<Rotation> Rotations, List<SwitchFact> Switched)> RotationsAndTheirEventsAsync(TrinityTestSystem system)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = await RotationsAsync(system);
+            await Eventually.Until(() => system.IsQuietAsync(errorQueuesToo: false), "the system to be quiet for the snapshot", TimeSpan.FromSeconds(60));
+            var switched = system.Observer.ReceivedWithIds<AgentSubscriptionSwitched>().Select(e => new SwitchFact(e.MessageId, e.Message.RotationId)).ToList();
+            var after = await RotationsAsync(system);
+            if (attempt == 5 || before.Select(r => (r.Id, r.Outcome)).SequenceEqual(after.Select(r => (r.Id, r.Outcome))))
+                return (after, switched);
+        }
+    }
+
+    static async Task<List<Rotation>> RotationsAsync(TrinityTestSystem system)
+    {
+        await using var db = system.NewDbContext();
+        return await db.Rotations.AsNoTracking().OrderBy(r => r.Id).ToListAsync();
     }
 }
