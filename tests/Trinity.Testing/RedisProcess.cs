@@ -24,6 +24,14 @@ public sealed class RedisProcess : IAsyncDisposable
     public ServiceProcess? Process { get; private set; }
     public string Endpoint => $"127.0.0.1:{Port}";
 
+    /// <summary>Points a service at this Redis instead of the shared one: adds its endpoint and password to <paramref name="settings"/>.</summary>
+    public Dictionary<string, string?> For(Dictionary<string, string?> settings)
+    {
+        settings["Trinity__Redis__Endpoint"] = Endpoint;
+        settings["Trinity__Redis__Password"] = Password;
+        return settings;
+    }
+
     public static async Task<RedisProcess> StartAsync(string logDirectory)
     {
         var port = FreePort.Next();

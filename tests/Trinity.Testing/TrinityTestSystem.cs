@@ -204,14 +204,20 @@ public class TrinityTestSystem : TrinityTestStores
     /// <summary>Everything every service process of this class has written so far, one string per process.</summary>
     public IReadOnlyList<string> ServiceOutputs() => _processes.Select(p => p.OutputText).ToList();
 
+    /// <summary>A client for the agent where the database now places it, with the control key it now holds (a recreate changes both).</summary>
+    public async Task<AgentClient> PlacedClientAsync(string agentName)
+    {
+        var placement = await AgentAsync(agentName);
+        return new AgentClient(agentName, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+    }
+
     /// <summary>
     /// The fingerprint the agent runs, asked of it where the database now places it (its container may have been
     /// recreated on another port), with the control key it now holds; null while it cannot be reached.
     /// </summary>
     public async Task<string?> PlacedLiveFingerprintAsync(string agentName)
     {
-        var placement = await AgentAsync(agentName);
-        using var client = new AgentClient(agentName, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+        using var client = await PlacedClientAsync(agentName);
         try
         {
             return (await client.LiveCredentialAsync()).Fingerprint;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
@@ -183,9 +182,5 @@ public static class HotReloadVersusRecreate
     }
 
     /// <summary>A recreate gives the container a fresh control key: read the placement again.</summary>
-    static async Task RefreshAsync(BenchmarkSystem system, Side side)
-    {
-        Agent placement = await system.AgentAsync(side.Name);
-        side.Client = new AgentClient(side.Name, placement.BaseUrl!, system.Cipher.Decrypt(placement.EncryptedControlKey!));
-    }
+    static async Task RefreshAsync(BenchmarkSystem system, Side side) => side.Client = await system.PlacedClientAsync(side.Name);
 }

@@ -107,17 +107,17 @@ public class ChaosSystem : TrinityTestSystem
         var name = restart == 1 ? slot : $"{slot}-restart-{restart - 1}";
         var process = slot switch
         {
-            _ when slot.StartsWith("orchestrator", StringComparison.Ordinal) => await StartOrchestratorAsync(name, OwnRedis(new()
+            _ when slot.StartsWith("orchestrator", StringComparison.Ordinal) => await StartOrchestratorAsync(name, Redis.For(new()
             {
                 ["Trinity__Orchestrator__Cooldown"] = "00:00:20",
                 ["Trinity__Orchestrator__RetryBackoff"] = "00:00:02",
                 ["Trinity__Orchestrator__ReconcileInterval"] = "00:00:10",
             })),
-            _ when slot.StartsWith("rotation-worker", StringComparison.Ordinal) => await StartRotationWorkerAsync(name, OwnRedis(new()
+            _ when slot.StartsWith("rotation-worker", StringComparison.Ordinal) => await StartRotationWorkerAsync(name, Redis.For(new()
             {
                 ["Trinity__RotationWorker__DrainTimeout"] = "00:00:20",
             })),
-            "container-manager" => await StartContainerManagerAsync(name, OwnRedis(new()
+            "container-manager" => await StartContainerManagerAsync(name, Redis.For(new()
             {
                 ["Trinity__ContainerManager__ContainerNamePrefix"] = $"trinity-test-{RunId}-",
                 [$"Trinity__ContainerManager__Labels__{AgentContainers.TestRunLabel}"] = RunId,
@@ -130,16 +130,9 @@ public class ChaosSystem : TrinityTestSystem
 
     async Task<ServiceProcess> StartApiClientAsync(string name)
     {
-        var (process, client) = await StartApiAsync(OwnRedis([]), name);
+        var (process, client) = await StartApiAsync(Redis.For([]), name);
         Api = client;
         return process;
-    }
-
-    Dictionary<string, string?> OwnRedis(Dictionary<string, string?> extra)
-    {
-        extra["Trinity__Redis__Endpoint"] = Redis.Endpoint;
-        extra["Trinity__Redis__Password"] = Redis.Password;
-        return extra;
     }
 
     /// <summary>The fingerprint a reference agent runs: the last reload it received, else the token it was started with.</summary>

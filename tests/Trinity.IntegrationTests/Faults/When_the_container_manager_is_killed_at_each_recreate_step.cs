@@ -53,9 +53,9 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
             await StartObserverAsync();
             // The leases live in a Redis of this class's own, so one cell can restart it empty.
             _redis = Own(await RedisProcess.StartAsync(LogDirectory));
-            await StartOrchestratorAsync(extra: WithOwnRedis(new() { ["Trinity__Orchestrator__RetryBackoff"] = "00:00:02" }));
-            await StartRotationWorkerAsync(extra: WithOwnRedis(new() { ["Trinity__RotationWorker__DrainTimeout"] = "00:00:20" }));
-            _manager = await StartContainerManagerAsync(extra: WithOwnRedis([]));
+            await StartOrchestratorAsync(extra: _redis.For(new() { ["Trinity__Orchestrator__RetryBackoff"] = "00:00:02" }));
+            await StartRotationWorkerAsync(extra: _redis.For(new() { ["Trinity__RotationWorker__DrainTimeout"] = "00:00:20" }));
+            _manager = await StartContainerManagerAsync(extra: _redis.For([]));
 
             await KillMidDrainAsync(agent);
             foreach (var step in Steps)
@@ -63,18 +63,10 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
             await RestartRedisEmptyMidDrainAsync(agent);
         }
 
-        Dictionary<string, string?> WithOwnRedis(Dictionary<string, string?> extra)
-        {
-            extra["Trinity__Redis__Endpoint"] = _redis.Endpoint;
-            extra["Trinity__Redis__Password"] = _redis.Password;
-            return extra;
-        }
-
         /// <summary>A turn holds the drain under the manager's lease; Redis restarts empty, so the lease is gone while the recreate works.</summary>
         async Task RestartRedisEmptyMidDrainAsync(ContainerAgent agent)
         {
-            var placement = await AgentAsync(Agent);
-            using var current = new AgentClient(Agent, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+            using var current = await PlacedClientAsync(Agent);
             await current.StartTurnAsync("holds the drain", durationSeconds: 15);
             await ReportFailureAsync();
             await WaitForTheDrainAsync();
@@ -113,7 +105,7 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         {
             await _manager.StopAsync();
             var faulty = await StartContainerManagerAsync($"container-manager-killed-{++_cells}",
-                WithOwnRedis(new() { [$"Trinity__FaultInjection__Points__recreate-{step}"] = "crash" }));
+                _redis.For(new() { [$"Trinity__FaultInjection__Points__recreate-{step}"] = "crash" }));
             await ReportFailureAsync();
             await faulty.WaitForExitAsync(TimeSpan.FromSeconds(90));
             var hit = faulty.ExitCode == 137 && FaultCell.Reached(faulty, $"recreate-{step}");
@@ -123,7 +115,7 @@ public sealed class When_the_container_manager_is_killed_at_each_recreate_step(W
         async Task RestartAndRecoverAsync(string cell, bool hit, string evidence)
         {
             var cleared = Stopwatch.StartNew();
-            _manager = await StartContainerManagerAsync($"container-manager-{++_cells}", WithOwnRedis([]));
+            _manager = await StartContainerManagerAsync($"container-manager-{++_cells}", _redis.For([]));
             Cells.Add(await RecoverAsync(cell, hit, evidence, cleared));
         }
 

@@ -41,8 +41,7 @@ public sealed class When_an_agent_is_started(When_an_agent_is_started.Scenario s
             await WaitUntilQuietAsync();
             foreach (var name in new[] { "returning", "newcomer" })
             {
-                var placement = await AgentAsync(name);
-                using var client = new AgentClient(name, placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+                using var client = await PlacedClientAsync(name);
                 Live[name] = await client.LiveCredentialAsync();
             }
         }

@@ -73,8 +73,7 @@ public sealed class When_hot_reload_falls_back_to_a_drained_recreate(When_hot_re
 
             foreach (var name in Before.Keys)
                 After[name] = await Containers.ByNameAsync(name);
-            var placement = await AgentAsync("legacy");
-            using var newClient = new AgentClient("legacy", placement.BaseUrl!, Cipher.Decrypt(placement.EncryptedControlKey!));
+            using var newClient = await PlacedClientAsync("legacy");
             LiveAfter = await newClient.LiveCredentialAsync();
             WorkspaceFileAfter = await Containers.ReadFileAsync(After["legacy"].ID, "/home/developer/notes.txt");
         }

@@ -35,11 +35,7 @@ public sealed class When_redis_goes_down_during_a_burst(When_redis_goes_down_dur
             AgentServer = await StartAgentServerAsync(Agent, TokenA, A.Id);
             await StartObserverAsync();
             Redis = Own(await RedisProcess.StartAsync(LogDirectory));
-            await StartOrchestratorAsync(extra: new Dictionary<string, string?>
-            {
-                ["Trinity__Redis__Endpoint"] = Redis.Endpoint,
-                ["Trinity__Redis__Password"] = Redis.Password,
-            });
+            await StartOrchestratorAsync(extra: Redis.For([]));
             await StartRotationWorkerAsync();
 
             await Redis.StopAsync();
