@@ -17,6 +17,9 @@ public sealed class ChaosTurn(string agentName, Guid id, DateTimeOffset askedAt)
     public DateTimeOffset AskedAt { get; } = askedAt;
     public string? Ending { get; set; }
 
+    /// <summary>When the run saw it end; null while it had not.</summary>
+    public DateTimeOffset? EndedAt { get; set; }
+
     /// <summary>Its container was killed by the run while it was in flight.</summary>
     public bool KilledByInjectedFault { get; set; }
 }
@@ -94,7 +97,7 @@ public sealed class ChaosLoad(ChaosSystem system, int seed) : IDisposable
             turn.KilledByInjectedFault = true;
     }
 
-    public List<TurnFact> TurnFacts() => _turns.Select(t => new TurnFact(t.Id, t.AgentName, t.Ending, t.KilledByInjectedFault)).ToList();
+    public List<TurnFact> TurnFacts() => _turns.Select(t => new TurnFact(t.Id, t.AgentName, t.Ending, t.KilledByInjectedFault, t.AskedAt, t.EndedAt)).ToList();
 
     async Task StartTurnAsync(string agentName, int seconds)
     {
@@ -164,6 +167,7 @@ public sealed class ChaosLoad(ChaosSystem system, int seed) : IDisposable
     void End(ChaosTurn turn, string? ending)
     {
         turn.Ending = ending;
+        turn.EndedAt = DateTimeOffset.UtcNow;
         _inFlight.TryRemove(turn.Id, out _);
     }
 

@@ -61,7 +61,7 @@ public abstract class HotReloadFaultSystem : TrinityTestSystem
             async () =>
             {
                 var ended = await AgentServer.WaitForTurnToEndAsync(turn.Id, TimeSpan.FromSeconds(60));
-                _turns.Add(new TurnFact(ended.Id, Agent, ended.Ending, KilledByInjectedFault: false));
+                _turns.Add(new TurnFact(ended.Id, Agent, ended.Ending, KilledByInjectedFault: false, ended.StartedAt, ended.EndedAt));
                 return new RunRecord
                 {
                     LiveCredentials = { [Agent] = async () => (await AgentServer.LiveCredentialAsync()).Fingerprint },

@@ -27,12 +27,15 @@ public sealed class The_invariant_checker
         ],
         Agents = [new AgentFact("alpha", true, "fp-b", true, "fp-b", "Idle", null, null, false, null, null)],
         Switched = [new SwitchFact(Guid.NewGuid(), First), new SwitchFact(Guid.NewGuid(), Second)],
-        Turns = [new TurnFact(Guid.NewGuid(), "alpha", "Completed", false)],
+        Turns = [Turn("Completed", false, Now.AddMinutes(-3), Now.AddMinutes(-3).AddSeconds(3))],
         Texts = [new TextFact("the output of orchestrator", "switched alpha to subscription-b")],
         Canaries = [Canary],
         ErrorMessages = [new ErrorQueueMessage("trinity.orchestrator.failure-intake_error", "{\"agentName\":\"bad-input-1\"}", "The report has no agentName")],
         InjectedBadInputs = ["bad-input-1"],
     };
+
+    static TurnFact Turn(string ending, bool killedByInjectedFault, DateTimeOffset startedAt, DateTimeOffset? endedAt) =>
+        new(Guid.NewGuid(), "alpha", ending, killedByInjectedFault, startedAt, endedAt);
 
     static void AssertOnly(string invariant, InvariantSnapshot snapshot)
     {
@@ -146,18 +149,29 @@ public sealed class The_invariant_checker
 
     [Fact]
     public void A_turn_killed_with_no_recreate_or_injected_fault_fails() =>
-        AssertOnly(InvariantChecker.TurnsEndWell, Clean() with { Turns = [new TurnFact(Guid.NewGuid(), "alpha", "Killed", false)] });
+        AssertOnly(InvariantChecker.TurnsEndWell, Clean() with { Turns = [Turn("Killed", false, Now.AddMinutes(-3), Now.AddMinutes(-3).AddSeconds(3))] });
 
     [Fact]
     public void A_turn_killed_by_a_decided_recreate_or_an_injected_fault_passes()
     {
         var clean = Clean();
-        Assert.Empty(InvariantChecker.Check(clean with { Turns = [new TurnFact(Guid.NewGuid(), "alpha", "Killed", true)] }));
+        Assert.Empty(InvariantChecker.Check(clean with { Turns = [Turn("Killed", true, Now.AddMinutes(-3), endedAt: null)] }));
+        // The second rotation (two minutes ago, one second long) recreates the agent while the turn runs.
         Assert.Empty(InvariantChecker.Check(clean with
         {
             Rotations = [clean.Rotations[0], clean.Rotations[1] with { Method = SwitchMethod.Recreate }],
-            Turns = [new TurnFact(Guid.NewGuid(), "alpha", "Killed", false)],
+            Turns = [Turn("Killed", false, Now.AddMinutes(-2).AddSeconds(-5), Now.AddMinutes(-2).AddSeconds(1))],
         }));
+    }
+
+    [Fact]
+    public void A_turn_killed_outside_the_time_of_every_recreate_fails()
+    {
+        var clean = Clean();
+        var recreated = clean with { Rotations = [clean.Rotations[0], clean.Rotations[1] with { Method = SwitchMethod.Recreate }] };
+        AssertOnly(InvariantChecker.TurnsEndWell, recreated with { Turns = [Turn("Killed", false, Now.AddMinutes(-1), Now.AddMinutes(-1).AddSeconds(3))] });
+        AssertOnly(InvariantChecker.TurnsEndWell, recreated with { Turns = [Turn("Killed", false, Now.AddMinutes(-4), Now.AddMinutes(-4).AddSeconds(3))] });
+        AssertOnly(InvariantChecker.TurnsEndWell, recreated with { Turns = [Turn("Killed", false, Now.AddMinutes(-2), Now) with { AgentName = "beta" }] });
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed class When_the_agent_container_is_killed_mid_reload(When_the_agent
                 () => Task.FromResult(new RunRecord
                 {
                     LiveCredentials = { [Agent] = LiveFingerprintAsync },
-                    Turns = [new TurnFact(turn.Id, Agent, Ending: turnState == "Running" ? "Killed" : turnState, KilledByInjectedFault: true)],
+                    Turns = [new TurnFact(turn.Id, Agent, Ending: turnState == "Running" ? "Killed" : turnState, KilledByInjectedFault: true, turn.StartedAt, EndedAt: null)],
                     Canaries = [.. _tokens],
                     Texts = [new TextFact("the killed container's log", killedLog)],
                 }),

@@ -126,16 +126,19 @@ public static class InvariantChecker
 
     static IEnumerable<Violation> Turns(InvariantSnapshot s)
     {
-        var recreates = s.Rotations.Where(r => r.Method == SwitchMethod.Recreate).Select(r => r.AgentName).ToHashSet();
+        var recreates = s.Rotations.Where(r => r.Method == SwitchMethod.Recreate).ToList();
         foreach (var turn in s.Turns)
         {
+            // A recreate excuses only a turn it overlapped: one that ran before it started or after it ended was not its.
+            var overlapped = recreates.Any(r => r.AgentName == turn.AgentName
+                && r.StartedAt <= (turn.EndedAt ?? s.TakenAt) && (r.CompletedAt ?? s.TakenAt) >= turn.StartedAt);
             if (turn.Ending is "Completed" or "RateLimited")
                 continue;
             if (turn.Ending == "Killed" && turn.KilledByInjectedFault)
                 continue;
-            if (turn.Ending == "Killed" && recreates.Contains(turn.AgentName))
+            if (turn.Ending == "Killed" && overlapped)
                 continue;
-            yield return new Violation(TurnsEndWell, $"turn {turn.Id} of {turn.AgentName} ended {turn.Ending ?? "never"} with no recreate or injected fault to account for it");
+            yield return new Violation(TurnsEndWell, $"turn {turn.Id} of {turn.AgentName} ended {turn.Ending ?? "never"} with no recreate in its time or injected fault to account for it");
         }
     }
 

@@ -17,7 +17,8 @@ public sealed record AgentFact(string Name, bool Checked, string? AssignedFinger
 
 public sealed record SwitchFact(Guid? MessageId, Guid RotationId);
 
-public sealed record TurnFact(Guid Id, string AgentName, string? Ending, bool KilledByInjectedFault);
+/// <summary>A turn the run started: <see cref="EndedAt"/> is null while it had not ended when the run last looked.</summary>
+public sealed record TurnFact(Guid Id, string AgentName, string? Ending, bool KilledByInjectedFault, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
 
 public sealed record TextFact(string Where, string Text);
 
