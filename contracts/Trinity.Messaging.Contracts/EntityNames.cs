@@ -9,7 +9,7 @@ public static class EntityNames
     /// <summary>The one exchange every producer publishes failure reports to, as MassTransit messages or plain JSON.</summary>
     public const string FailureIntake = "trinity.failure-intake";
 
-    /// <summary>Queues, one per consumer role; commands are sent to <c>queue:{name}</c>.</summary>
+    /// <summary>Queues, one per consumer role; commands are sent to the exchange of the queue's name (<see cref="QueueAddress"/>).</summary>
     public static class Queues
     {
         public const string FailureIntake = "trinity.orchestrator.failure-intake";
@@ -22,5 +22,10 @@ public static class EntityNames
         public const string ContainerReads = "trinity.container-manager.reads";
     }
 
-    public static Uri QueueAddress(string queue) => new($"queue:{queue}");
+    /// <summary>
+    /// Where a command for <paramref name="queue"/> is sent: the exchange bound to it, which declares no queue on the way
+    /// (a sender's declaration would carry no queue type, and the broker refuses it for a quorum queue). Every service
+    /// declares the command queues before its bus starts (<c>Bus/CommandQueues</c>).
+    /// </summary>
+    public static Uri QueueAddress(string queue) => new($"exchange:{queue}");
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
+using Trinity.Infrastructure.Bus;
+using Trinity.Infrastructure.Configuration;
 using Trinity.Messaging.Contracts.Messages;
 
 namespace Trinity.Testing;
@@ -10,6 +12,9 @@ namespace Trinity.Testing;
 /// </summary>
 public sealed class BusObserver : IAsyncDisposable
 {
+    /// <summary>The services' queue settings, defaults and all.</summary>
+    static readonly RabbitMqOptions QueueSettings = new();
+
     readonly IBusControl _bus;
     readonly ConcurrentQueue<(object Message, long At, Guid? MessageId)> _received = new();
 
@@ -46,12 +51,16 @@ public sealed class BusObserver : IAsyncDisposable
             });
             if (containerManager is not null)
             {
+                // Declared as the real manager declares its queue: the two may meet on one broker.
                 rabbit.ReceiveEndpoint(Trinity.Messaging.Contracts.EntityNames.Queues.ContainerManager, endpoint =>
+                {
+                    endpoint.UseQuorumQueue(QueueSettings);
                     endpoint.Handler<RecreateContainer>(async context =>
                     {
                         await observer!.Record(context.Message, context.MessageId);
                         await containerManager(context);
-                    }));
+                    });
+                });
             }
         });
         observer = new BusObserver(bus);

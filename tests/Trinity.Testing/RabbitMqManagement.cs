@@ -13,6 +13,8 @@ public sealed record QueueCounts(string Name, int Ready, int Unacked, int Consum
     public bool IsEmpty => Ready == 0 && Unacked == 0;
 }
 
+public sealed record QueueDeclaration(string Type, IReadOnlyDictionary<string, string> Arguments);
+
 /// <summary>The RabbitMQ management HTTP API, as an operator would read it.</summary>
 public sealed class RabbitMqManagement : IDisposable
 {
@@ -57,6 +59,18 @@ public sealed class RabbitMqManagement : IDisposable
 
     public async Task<IReadOnlyList<QueueCounts>> QueuesAsync(string vhost) =>
         (await _broker.QueuesAsync(vhost)).Select(q => new QueueCounts(q.Name, q.Ready, q.Unacked, q.Consumers)).ToList();
+
+    /// <summary>A queue's type (<c>classic</c>, <c>quorum</c>) and the arguments it was declared with, as the management UI shows them; null if there is no such queue.</summary>
+    public async Task<QueueDeclaration?> QueueDeclarationAsync(string vhost, string queue)
+    {
+        using var response = await _http.GetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}?columns=type,arguments");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
+        response.EnsureSuccessStatusCode();
+        var json = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return new QueueDeclaration(json.GetProperty("type").GetString()!,
+            json.GetProperty("arguments").EnumerateObject().ToDictionary(a => a.Name, a => a.Value.ToString()));
+    }
 
     public async Task<IReadOnlyList<string>> VirtualHostsAsync() =>
         (await _http.GetFromJsonAsync<List<VhostInfo>>("vhosts?columns=name") ?? []).Select(v => v.Name).ToList();

@@ -17,6 +17,17 @@ public static class RawAmqpProducer
     }
 
     /// <summary>
+    /// Takes the next message of <paramref name="queue"/> unacknowledged and closes the connection holding it, as a
+    /// consumer that dies mid-message does: the broker puts it back, one delivery more. False when the queue was empty.
+    /// </summary>
+    public static async Task<bool> TakeAndDieAsync(TrinityTestSystem system, string queue)
+    {
+        await using var connection = await ConnectAsync(system);
+        await using var channel = await connection.CreateChannelAsync();
+        return await channel.BasicGetAsync(queue, autoAck: false) is not null;
+    }
+
+    /// <summary>
     /// How many consumers the broker has on <paramref name="queue"/> right now (a passive declare: the queue's own
     /// count, not the management API's statistics, which lag by seconds after a restart); null if the broker cannot say.
     /// </summary>

@@ -27,10 +27,17 @@ public static class BusRegistration
             options.StopTimeout = TimeSpan.FromSeconds(30);
         });
 
+        // Before MassTransit's own hosted service: hosted services start in the order they were added.
+        services.AddHostedService<CommandQueues>();
         services.AddMassTransit(bus =>
         {
             register(bus);
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseTokenFreeErrorQueue());
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                endpoint.UseTokenFreeErrorQueue();
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    rabbit.UseQuorumQueue(context.GetRequiredService<IOptions<RabbitMqOptions>>().Value);
+            });
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -59,6 +66,7 @@ public static class BusRegistration
         retry.Intervals(50, 100, 250, 500, 1000, 2000, 3000, 5000, 5000, 5000);
         // A fault a test injected stands for one that lasts past any retry.
         retry.Ignore<InjectedFaultException>();
+        retry.Ignore<DeliveryLimitExceededException>();
     }
 
     /// <summary>

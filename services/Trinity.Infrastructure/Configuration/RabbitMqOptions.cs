@@ -13,4 +13,10 @@ public sealed class RabbitMqOptions
     [Required] public string Username { get; set; } = "trinity";
     [Required(ErrorMessage = "Trinity:RabbitMq:Password is required (environment: Trinity__RabbitMq__Password).")]
     public string Password { get; set; } = "";
+
+    /// <summary>Every Trinity queue a quorum queue (see <c>Bus/QuorumQueues</c>). Off: classic queues, which count no deliveries and so have no limit.</summary>
+    public bool QuorumQueues { get; set; } = true;
+
+    /// <summary>How many deliveries of one message a consumer gets on a quorum queue; the next moves it to the endpoint's <c>_error</c> queue.</summary>
+    [Range(1, 1000)] public int DeliveryLimit { get; set; } = 10;
 }

@@ -25,7 +25,7 @@ public sealed class Deciding_a_failure(OrchestratorStores stores) : DecisionSpec
         Assert.Equal((a.Id, b.Id, b.TokenFingerprint, 1L), (rotation.FromSubscriptionId, rotation.ToSubscriptionId, rotation.ExpectedFingerprint, rotation.FencingToken));
         var (reload, destination) = Assert.Single(d.Staged<ReloadToken>());
         Assert.Equal((rotation.Id, b.Id, 1L), (reload.RotationId, reload.SubscriptionId, reload.FencingToken));
-        Assert.Equal("queue:trinity.rotation-worker", destination);
+        Assert.Equal("exchange:trinity.rotation-worker", destination);
         Assert.Equal((rotation.Id, b.TokenFingerprint, 1L), (saga.RotationId, saga.ExpectedFingerprint, saga.FencingToken));
         Assert.NotNull(saga.DeadlineAt);
         Assert.Equal($"switched to {b.Name}", d.FailureRecord(failure).Decision);

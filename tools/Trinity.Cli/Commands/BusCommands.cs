@@ -125,7 +125,8 @@ public static class BusCommands
         var properties = new BasicProperties(original);
         if (properties.Headers is { } headers)
         {
-            foreach (var key in headers.Keys.Where(k => k.StartsWith("MT-Fault-", StringComparison.Ordinal) || k == "MT-Reason").ToList())
+            // x-delivery-count too: a quorum queue counts the replayed copy afresh, and the delivery limit reads the header.
+            foreach (var key in headers.Keys.Where(k => k.StartsWith("MT-Fault-", StringComparison.Ordinal) || k is "MT-Reason" or "x-delivery-count").ToList())
                 headers.Remove(key);
         }
         return properties;
