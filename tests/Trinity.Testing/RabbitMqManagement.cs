@@ -55,6 +55,10 @@ public sealed class RabbitMqManagement : IDisposable
         }
     }
 
+    /// <summary>Deletes a queue, messages and all, as an operator would in the management UI.</summary>
+    public async Task DeleteQueueAsync(string vhost, string queue) =>
+        (await _http.DeleteAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}")).EnsureSuccessStatusCode();
+
     public async Task DeleteVirtualHostAsync(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
 
     public async Task<IReadOnlyList<QueueCounts>> QueuesAsync(string vhost) =>

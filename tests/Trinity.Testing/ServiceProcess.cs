@@ -76,13 +76,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>Waits until the host reports started (receive endpoints included: the bus waits for them).</summary>
     public async Task<ServiceProcess> WaitUntilStartedAsync(TimeSpan? timeout = null)
     {
-        await Eventually.Until(() =>
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it started:\n{Tail()}");
-            return _lines.Any(line => line.Contains(_readyMarker, StringComparison.Ordinal));
-        }, $"{Name} to start", timeout ?? TimeSpan.FromSeconds(60));
-        return this;
+        bool Started() => _lines.Any(line => line.Contains(_readyMarker, StringComparison.Ordinal));
+        await Eventually.Until(() => Started() || _process.HasExited, $"{Name} to start", timeout ?? TimeSpan.FromSeconds(60));
+        if (Started())
+            return this;
+        await _process.WaitForExitAsync(); // the output to its end, so that the reason is in it
+        throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it started:\n{Tail()}");
     }
 
     public async Task WaitForExitAsync(TimeSpan timeout)

@@ -56,6 +56,11 @@ public sealed class CommandQueues(IOptions<RabbitMqOptions> options, ILogger<Com
                     $"A command queue exists with other settings than Trinity:RabbitMq:QuorumQueues={settings.QuorumQueues} asks for ({ex.ShutdownReason.ReplyText}). "
                     + "See docs/operations.md, \"Quorum queues and the delivery limit\".", ex);
             }
+            catch (BrokerUnreachableException ex) when (ex.InnerException is AuthenticationFailureException)
+            {
+                throw new InvalidOperationException(
+                    $"The broker at {settings.Host}:{settings.Port} refused user {settings.Username} on virtual host {settings.VirtualHost}: check Trinity:RabbitMq:Username and Password.", ex);
+            }
             catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException
                                            && DateTimeOffset.UtcNow < deadline)
             {

@@ -29,10 +29,15 @@ public static class QuorumQueues
         endpoint.UseFilter(new DeliveryLimitFilter(options.DeliveryLimit));
     }
 
-    /// <summary>How many times this message was delivered before, as the quorum queue counts it (0 for a first delivery, and on a classic queue).</summary>
+    /// <summary>
+    /// How many times this message was delivered before, as the quorum queue counts it: 0 for a first delivery and on
+    /// a classic queue. Read only on a redelivery (a flag the broker sets, not the producer), so a producer's own
+    /// <c>x-delivery-count</c> header, or one left on a replayed copy, does not count.
+    /// </summary>
     public static long EarlierDeliveries(ReceiveContext context) =>
-        context.TransportHeaders.TryGetHeader(DeliveryCountHeader, out var value) && value is not null
-            ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+        context.Redelivered && context.TransportHeaders.TryGetHeader(DeliveryCountHeader, out var value)
+        && long.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count)
+            ? count
             : 0;
 
     sealed class DeliveryLimitFilter(int limit) : IFilter<ConsumeContext>

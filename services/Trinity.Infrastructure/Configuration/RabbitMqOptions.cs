@@ -18,5 +18,5 @@ public sealed class RabbitMqOptions
     public bool QuorumQueues { get; set; } = true;
 
     /// <summary>How many deliveries of one message a consumer gets on a quorum queue; the next moves it to the endpoint's <c>_error</c> queue.</summary>
-    [Range(1, 1000)] public int DeliveryLimit { get; set; } = 10;
+    [Range(1, 1000)] public int DeliveryLimit { get; set; } = 20;
 }

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -53,8 +54,15 @@ sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILogger<Out
         }
         else
         {
-            var endpoint = await bus.GetSendEndpoint(new Uri(row.DestinationAddress));
-            await endpoint.Send(message, messageType, Pipe.Execute<SendContext>(Stamp), cancellationToken);
+            // A row written before commands went to their queue's exchange names the queue: a send there would declare
+            // the queue without its type, which the broker refuses for a quorum queue. It goes to the exchange too.
+            var destination = row.DestinationAddress.StartsWith("queue:", StringComparison.Ordinal) ? $"exchange:{row.DestinationAddress[6..]}" : row.DestinationAddress;
+            var endpoint = await bus.GetSendEndpoint(new Uri(destination));
+            await endpoint.Send(message, messageType, Pipe.Execute<SendContext>(context =>
+            {
+                Stamp(context);
+                context.MustReachAQueue();
+            }), cancellationToken);
         }
     }
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.Hosting.Faults;
+using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -123,7 +124,7 @@ public sealed class ReloadTokenConsumer(
             Reason = $"hot-reload fell back: {reason}",
             DrainTimeout = options.Value.DrainTimeout,
             FencingToken = context.Message.FencingToken,
-        });
+        }, send => send.MustReachAQueue());
         await context.Publish(new TokenReloadFellBack
         {
             RotationId = context.Message.RotationId,

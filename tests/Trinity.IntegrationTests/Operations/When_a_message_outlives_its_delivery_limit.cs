@@ -8,7 +8,8 @@ namespace Trinity.IntegrationTests.Operations;
 /// <summary>
 /// The Orchestrator starts alone and declares the rotation worker's queue, as a quorum queue, before any worker ever
 /// ran. A message on it is taken by one consumer after another that dies holding it, as many times as the delivery
-/// limit allows; the worker then starts and, rather than take it once more, moves it to <c>_error</c> with the reason.
+/// limit allows. A worker with a wrong broker password refuses to start and says why; the right one starts and,
+/// rather than take the message once more, moves it to <c>_error</c> with the reason.
 /// <c>bus errors</c> shows that reason and <c>bus replay</c> brings the message back counted afresh: the worker
 /// handles it (a reload for an agent that does not exist, which it fails as such) and nothing is left anywhere.
 /// </summary>
@@ -29,6 +30,8 @@ public sealed class When_a_message_outlives_its_delivery_limit(When_a_message_ou
         public CommandResult BusErrors { get; private set; } = null!;
         public CommandResult Replay { get; private set; } = null!;
         public IReadOnlyList<QueueCounts> QueuesAtTheEnd { get; private set; } = [];
+        public string WrongPassword { get; } = Canary.NewToken();
+        public string RefusedStart { get; private set; } = "";
 
         public override async Task InitializeAsync()
         {
@@ -47,6 +50,14 @@ public sealed class When_a_message_outlives_its_delivery_limit(When_a_message_ou
                 return Deliveries == DeliveryLimit;
             }, $"{DeliveryLimit} deliveries, each to a consumer that dies holding the message", TimeSpan.FromSeconds(60));
 
+            try
+            {
+                await StartRotationWorkerAsync("rotation-worker-wrong-password", new Dictionary<string, string?> { ["Trinity__RabbitMq__Password"] = WrongPassword });
+            }
+            catch (InvalidOperationException refused)
+            {
+                RefusedStart = refused.Message;
+            }
             await StartRotationWorkerAsync();
             MovedAtTheLimit = await SingleErrorAsync();
             DeclaredAfterConsumer = await Management.QueueDeclarationAsync(VirtualHost, Queue);
@@ -85,6 +96,13 @@ public sealed class When_a_message_outlives_its_delivery_limit(When_a_message_ou
         Assert.Contains(scenario.Poison, scenario.MovedAtTheLimit.Payload, StringComparison.Ordinal);
         Assert.Contains($"Delivery {DeliveryLimit + 1} of this message is past the delivery limit of {DeliveryLimit}",
             scenario.MovedAtTheLimit.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_service_the_broker_refuses_says_why_without_the_password()
+    {
+        Assert.Contains("refused user", scenario.RefusedStart, StringComparison.Ordinal);
+        Assert.DoesNotContain(scenario.WrongPassword, scenario.RefusedStart, StringComparison.Ordinal);
     }
 
     [Fact]
