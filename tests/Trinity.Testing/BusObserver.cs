@@ -35,9 +35,17 @@ public sealed class BusObserver : IAsyncDisposable
             {
                 host.Username(system.Broker.User);
                 host.Password(system.Broker.Password);
+                if (system.Broker.ClusterPorts is { } ports)
+                    host.UseCluster(cluster =>
+                    {
+                        foreach (var port in ports)
+                            cluster.Node($"127.0.0.1:{port}");
+                    });
             });
             rabbit.ReceiveEndpoint($"test.observer.{system.RunId}", endpoint =>
             {
+                // A quorum queue, as the system's own: on a cluster, a classic queue is lost with the node it lives on.
+                endpoint.UseQuorumQueue(QueueSettings);
                 endpoint.Handler<AgentSubscriptionSwitched>(context => observer!.Record(context.Message, context.MessageId));
                 endpoint.Handler<AgentSubscriptionsExhausted>(context => observer!.Record(context.Message, context.MessageId));
                 endpoint.Handler<SubscriptionFailureReported>(context => observer!.Record(context.Message, context.MessageId));

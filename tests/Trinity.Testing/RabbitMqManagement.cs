@@ -76,6 +76,18 @@ public sealed class RabbitMqManagement : IDisposable
             json.GetProperty("arguments").EnumerateObject().ToDictionary(a => a.Name, a => a.Value.ToString()));
     }
 
+    /// <summary>The node that leads a quorum queue (its Raft leader), and the nodes that are its members and online.</summary>
+    public async Task<(string Leader, IReadOnlyList<string> Online)> QueueLeaderAsync(string vhost, string queue)
+    {
+        var json = await _http.GetFromJsonAsync<System.Text.Json.JsonElement>($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}?columns=leader,online");
+        return (json.GetProperty("leader").GetString()!, [.. json.GetProperty("online").EnumerateArray().Select(n => n.GetString()!)]);
+    }
+
+    /// <summary>The cluster's nodes and whether each runs, as the management UI's Overview lists them.</summary>
+    public async Task<IReadOnlyDictionary<string, bool>> NodesAsync() =>
+        (await _http.GetFromJsonAsync<List<System.Text.Json.JsonElement>>("nodes?columns=name,running") ?? [])
+        .ToDictionary(n => n.GetProperty("name").GetString()!, n => n.GetProperty("running").GetBoolean());
+
     public async Task<IReadOnlyList<string>> VirtualHostsAsync() =>
         (await _http.GetFromJsonAsync<List<VhostInfo>>("vhosts?columns=name") ?? []).Select(v => v.Name).ToList();
 

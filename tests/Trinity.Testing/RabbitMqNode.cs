@@ -3,8 +3,12 @@ using System.Security.Cryptography;
 namespace Trinity.Testing;
 
 /// <summary>Where a broker is and who may use it: the shared local node, or a <see cref="RabbitMqNode"/> of a test's own.</summary>
-public sealed record BrokerAccess(int Port, int ManagementPort, string User, string Password)
+/// <param name="ClusterPorts">The AMQP ports of every node, when the broker is a <see cref="RabbitMqCluster"/>: services are given them all.</param>
+public sealed record BrokerAccess(int Port, int ManagementPort, string User, string Password, IReadOnlyList<int>? ClusterPorts = null)
 {
+    /// <summary><c>Trinity:RabbitMq:Nodes</c> for a cluster; empty for one node.</summary>
+    public string Nodes => ClusterPorts is null ? "" : string.Join(',', ClusterPorts.Select(port => $"127.0.0.1:{port}"));
+
     public static BrokerAccess Shared(LocalCredentials credentials) => new(5672, 15672, credentials.RabbitMqUser, credentials.RabbitMqPassword);
 }
 
@@ -32,9 +36,13 @@ public sealed class RabbitMqNode : IAsyncDisposable
     public BrokerAccess Access { get; }
     public string NodeName { get; }
 
-    public static async Task<RabbitMqNode> StartAsync(string logDirectory)
+    public static Task<RabbitMqNode> StartAsync(string logDirectory) =>
+        StartAsync(logDirectory, "trinity-test", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+
+    /// <summary>A node whose first start creates this user; a node that then joins a cluster takes the cluster's users.</summary>
+    public static async Task<RabbitMqNode> StartAsync(string logDirectory, string user, string password)
     {
-        var access = new BrokerAccess(FreePort.Next(), FreePort.Next(), "trinity-test", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        var access = new BrokerAccess(FreePort.Next(), FreePort.Next(), user, password);
         var directory = Path.Combine(Path.GetTempPath(), $"trinity-rabbitmq-{access.Port}");
         if (Directory.Exists(directory))
             Directory.Delete(directory, recursive: true);
@@ -76,6 +84,18 @@ public sealed class RabbitMqNode : IAsyncDisposable
         await Eventually.Until(IsListening, $"{NodeName} to take AMQP connections", TimeSpan.FromSeconds(90));
         using var management = new RabbitMqManagement(Access);
         await Eventually.Until(management.IsUpAsync, $"{NodeName}'s management API", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Joins the cluster <paramref name="member"/> is in, as <c>rabbitmqctl join_cluster</c> does: this node's own data is reset.</summary>
+    public async Task JoinAsync(RabbitMqNode member)
+    {
+        foreach (var step in new[] { new[] { "stop_app" }, ["join_cluster", member.NodeName], ["start_app"] })
+        {
+            var result = await RabbitMqAsync("rabbitmqctl", ["-n", NodeName, "-q", .. step]);
+            if (result.ExitCode != 0)
+                throw new InvalidOperationException($"{NodeName} could not {step[0]} to join {member.NodeName}: {result}");
+        }
+        await Eventually.Until(IsListening, $"{NodeName} to take AMQP connections in the cluster", TimeSpan.FromSeconds(90));
     }
 
     /// <summary>Stops the node as an operator's <c>rabbitmqctl stop</c> would: every connection closed, the listener gone.</summary>

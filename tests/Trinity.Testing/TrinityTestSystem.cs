@@ -31,6 +31,9 @@ public class TrinityTestSystem : TrinityTestStores
 
     /// <summary>A RabbitMQ node of this class's own, when <see cref="UseOwnBrokerAsync"/> was called: the one a fault test may stop.</summary>
     public RabbitMqNode? OwnBroker { get; private set; }
+
+    /// <summary>A RabbitMQ cluster of this class's own, when <see cref="UseOwnClusterAsync"/> was called.</summary>
+    public RabbitMqCluster? OwnCluster { get; private set; }
     public string VirtualHost => Prefix + RunId;
 
     /// <summary>The test's own bus: what producers would publish, and what the system publishes (<see cref="StartObserverAsync"/> first).</summary>
@@ -47,8 +50,25 @@ public class TrinityTestSystem : TrinityTestStores
     {
         OwnBroker = await RabbitMqNode.StartAsync(LogDirectory);
         Broker = OwnBroker.Access;
+        ManageThrough(OwnBroker);
+    }
+
+    /// <summary>
+    /// As <see cref="UseOwnBrokerAsync"/>, with a cluster of three nodes: services connect to them in order and move
+    /// to the next when theirs stops. Call it first in <c>InitializeAsync</c>.
+    /// </summary>
+    protected async Task UseOwnClusterAsync()
+    {
+        OwnCluster = await RabbitMqCluster.StartAsync(LogDirectory);
+        Broker = OwnCluster.Access;
+        ManageThrough(OwnCluster.Nodes[0]);
+    }
+
+    /// <summary>Reads the management API through <paramref name="node"/>: one that is not about to be stopped.</summary>
+    public void ManageThrough(RabbitMqNode node)
+    {
         Management.Dispose();
-        Management = new RabbitMqManagement(Broker);
+        Management = new RabbitMqManagement(node.Access);
     }
 
     public override async Task InitializeAsync()
@@ -84,6 +104,8 @@ public class TrinityTestSystem : TrinityTestStores
         await Step(() => Management.DeleteVirtualHostAsync(VirtualHost));
         if (OwnBroker is not null)
             await Step(() => OwnBroker.DisposeAsync().AsTask());
+        if (OwnCluster is not null)
+            await Step(() => OwnCluster.DisposeAsync().AsTask());
         await Step(base.DisposeAsync);
         Management.Dispose();
         if (failures.Count > 0)
@@ -113,6 +135,7 @@ public class TrinityTestSystem : TrinityTestStores
     {
         ["Trinity__RabbitMq__VirtualHost"] = VirtualHost,
         ["Trinity__RabbitMq__Port"] = Broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Trinity__RabbitMq__Nodes"] = Broker.Nodes,
         ["Trinity__RabbitMq__Username"] = Broker.User,
         ["Trinity__RabbitMq__Password"] = Broker.Password,
         ["Trinity__Postgres__ConnectionString"] = ConnectionString,

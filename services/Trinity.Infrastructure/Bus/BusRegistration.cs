@@ -46,6 +46,12 @@ public static class BusRegistration
                     host.Username(options.Username);
                     host.Password(options.Password);
                     host.PublisherConfirmation = true;
+                    if (!string.IsNullOrWhiteSpace(options.Nodes))
+                        host.UseCluster(cluster =>
+                        {
+                            foreach (var (nodeHost, nodePort) in options.Endpoints())
+                                cluster.Node($"{nodeHost}:{nodePort}");
+                        });
                 });
                 rabbit.ConfigureEndpoints(context);
             });

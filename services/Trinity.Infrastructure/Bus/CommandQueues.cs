@@ -31,16 +31,17 @@ public sealed class CommandQueues(IOptions<RabbitMqOptions> options, ILogger<Com
         var settings = options.Value;
         var factory = new ConnectionFactory
         {
-            HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
+            VirtualHost = settings.VirtualHost,
             UserName = settings.Username, Password = settings.Password, ClientProvidedName = $"{BusRegistration.ConnectionName()} (declaring command queues)",
         };
+        var endpoints = settings.Endpoints().Select(e => new AmqpTcpEndpoint(e.Host, e.Port)).ToList();
         var arguments = settings.QuorumQueues ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
         var deadline = DateTimeOffset.UtcNow + GiveUpAfter;
         while (true)
         {
             try
             {
-                await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+                await using var connection = await factory.CreateConnectionAsync(endpoints, cancellationToken);
                 await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
                 foreach (var queue in All)
                 {
@@ -59,13 +60,13 @@ public sealed class CommandQueues(IOptions<RabbitMqOptions> options, ILogger<Com
             catch (BrokerUnreachableException ex) when (ex.InnerException is AuthenticationFailureException)
             {
                 throw new InvalidOperationException(
-                    $"The broker at {settings.Host}:{settings.Port} refused user {settings.Username} on virtual host {settings.VirtualHost}: check Trinity:RabbitMq:Username and Password.", ex);
+                    $"The broker at {settings.Describe()} refused user {settings.Username} on virtual host {settings.VirtualHost}: check Trinity:RabbitMq:Username and Password.", ex);
             }
             catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException
                                            && DateTimeOffset.UtcNow < deadline)
             {
-                logger.LogWarning("The broker at {Host}:{Port} does not answer yet ({Reason}); the command queues are declared once it does",
-                    settings.Host, settings.Port, ex.GetType().Name);
+                logger.LogWarning("The broker at {Broker} does not answer yet ({Reason}); the command queues are declared once it does",
+                    settings.Describe(), ex.GetType().Name);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
