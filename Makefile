@@ -3,12 +3,14 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help demo up down services build agent-image images test chaos bench clean
+.PHONY: help demo up down cluster cluster-down services build agent-image images test chaos bench clean
 
 help:
 	@echo "make demo      the main job, start to end, in under 3 minutes: agents move subscriptions by hot-reload, no turn killed"
 	@echo "make up        start the same system and leave it running: API on 127.0.0.1:8080, management UI on 127.0.0.1:15672; ./trinity talks to it"
 	@echo "make down      stop what make up started (its database, keys and agent containers are kept for the next make up)"
+	@echo "make cluster  the system on a 3-node RabbitMQ cluster on loopback, 2 Orchestrators, 2 workers, the manager and the API; ~/.trinity/cluster.env says where"
+	@echo "make cluster-down  stop what make cluster started and remove its nodes' data"
 	@echo "make test      install and start RabbitMQ, PostgreSQL, Redis and Docker (loopback only), build, run every test"
 	@echo "make chaos     a seeded chaos run on services of its own: 50 agents, replicas, a random fault every 10-20 s, then the invariant checker (TRINITY_CHAOS_SECONDS, default 300; TRINITY_CHAOS_SEED); rewrites docs/reliability.md"
 	@echo "make bench     measure hot-reload against recreate, a burst, a rollover and the machine's ceiling; writes docs/benchmarks.md (minutes; never in CI)"
@@ -25,6 +27,12 @@ up:
 
 down:
 	@bash scripts/up.sh down
+
+cluster:
+	@bash scripts/cluster.sh
+
+cluster-down:
+	@bash scripts/cluster.sh down
 
 services:
 	@bash scripts/local-services.sh

@@ -44,7 +44,7 @@ service() { # name project [env...] — started in its own session, so it outliv
   setsid env "$@" dotnet "services/$project/bin/$CONFIGURATION/net10.0/$project.dll" >"$WORK/$name.log" 2>&1 </dev/null &
   PIDS+=($!)
   local deadline=$((SECONDS + 60))
-  until grep -q "Application started" "$WORK/$name.log"; do
+  until grep -qs "Application started" "$WORK/$name.log"; do
     if ((SECONDS > deadline)); then log "$name did not start; see $WORK/$name.log"; exit 1; fi
     sleep 0.3
   done

@@ -70,7 +70,15 @@ public sealed class RabbitMqNode : IAsyncDisposable
         if (chown.ExitCode != 0)
             throw new InvalidOperationException($"chown of {directory} failed: {chown}");
         var node = new RabbitMqNode(directory, logDirectory, access, FreePort.Next());
-        await node.StartAsync();
+        try
+        {
+            await node.StartAsync();
+        }
+        catch
+        {
+            await node.DisposeAsync(); // a node that started too slowly is stopped, not left running
+            throw;
+        }
         return node;
     }
 

@@ -37,15 +37,22 @@ public sealed class RabbitMqOptions : IValidatableObject
     /// <summary>The endpoints, for a log line or an error.</summary>
     public string Describe() => string.Join(", ", Endpoints().Select(e => $"{e.Host}:{e.Port}"));
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
-        NodeList().Where(node => !TryParseNode(node, out _)).Select(node => new ValidationResult(NotANode(node), [nameof(Nodes)]));
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Set, but to separators alone: refused, rather than falling back to Host:Port, which may be another broker.
+        if (!string.IsNullOrWhiteSpace(Nodes) && NodeList().Length == 0)
+            yield return new ValidationResult("Trinity:RabbitMq:Nodes names no node: give host:port of each, separated by commas, or leave it empty.", [nameof(Nodes)]);
+        foreach (var node in NodeList().Where(node => !TryParseNode(node, out _)))
+            yield return new ValidationResult(NotANode(node), [nameof(Nodes)]);
+    }
 
     string[] NodeList() => Nodes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     static bool TryParseNode(string node, out (string Host, int Port) endpoint)
     {
         var colon = node.IndexOf(':');
-        if (colon > 0 && colon == node.LastIndexOf(':') && int.TryParse(node[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+        if (colon > 0 && colon == node.LastIndexOf(':') && Uri.CheckHostName(node[..colon]) is UriHostNameType.Dns or UriHostNameType.IPv4
+            && int.TryParse(node[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
         {
             endpoint = (node[..colon], port);
             return true;
@@ -54,5 +61,8 @@ public sealed class RabbitMqOptions : IValidatableObject
         return false;
     }
 
-    static string NotANode(string node) => $"Trinity:RabbitMq:Nodes: \"{node}\" is not host:port (a name or an IPv4 address, and a port from 1 to 65535).";
+    // An entry with credentials in it (amqp://user:password@host) is not repeated.
+    static string NotANode(string node) =>
+        $"Trinity:RabbitMq:Nodes: {(node.Contains('@', StringComparison.Ordinal) ? "an entry with '@' in it" : $"\"{node}\"")} is not host:port "
+        + "(a name or an IPv4 address, and a port from 1 to 65535; no user or password: those are Username and Password).";
 }

@@ -20,6 +20,7 @@ public sealed class When_a_command_queue_is_gone_as_the_command_is_sent(When_a_c
     {
         public int KeptWhileTheQueueWasGone { get; private set; }
         public string? FingerprintWhileTheQueueWasGone { get; private set; }
+        public int RowsRewrittenToTheOldAddress { get; private set; }
 
         public override async Task InitializeAsync()
         {
@@ -34,7 +35,7 @@ public sealed class When_a_command_queue_is_gone_as_the_command_is_sent(When_a_c
             KeptWhileTheQueueWasGone = await ReloadRowsAsync();
             FingerprintWhileTheQueueWasGone = (await AgentServer.LiveCredentialAsync()).Fingerprint;
             await using (var db = NewDbContext())
-                await db.OutboxMessages.Where(m => m.DestinationAddress!.EndsWith(EntityNames.Queues.RotationWorker))
+                RowsRewrittenToTheOldAddress = await db.OutboxMessages.Where(m => m.DestinationAddress!.EndsWith(EntityNames.Queues.RotationWorker))
                     .ExecuteUpdateAsync(m => m.SetProperty(r => r.DestinationAddress, $"queue:{EntityNames.Queues.RotationWorker}"));
 
             await StartRotationWorkerAsync();
@@ -53,6 +54,7 @@ public sealed class When_a_command_queue_is_gone_as_the_command_is_sent(When_a_c
     public void The_outbox_kept_the_command_while_its_queue_was_gone()
     {
         Assert.Equal(1, scenario.KeptWhileTheQueueWasGone);
+        Assert.Equal(1, scenario.RowsRewrittenToTheOldAddress);
         Assert.Equal(TokenFingerprint.Of(scenario.TokenA), scenario.FingerprintWhileTheQueueWasGone);
     }
 

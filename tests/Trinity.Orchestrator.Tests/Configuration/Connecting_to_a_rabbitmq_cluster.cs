@@ -30,6 +30,7 @@ public sealed class Connecting_to_a_rabbitmq_cluster
     [InlineData("rabbit-1:65536")]
     [InlineData("rabbit-1:56x2")]
     [InlineData("::1:5672")]
+    [InlineData("rabbit 1:5672")]
     public void A_node_that_is_not_host_and_port_refuses_the_start_and_names_the_node(string node)
     {
         var options = new RabbitMqOptions { Nodes = $"127.0.0.1:5672,{node}", Password = "p" };
@@ -37,6 +38,24 @@ public sealed class Connecting_to_a_rabbitmq_cluster
         Assert.Contains($"\"{node}\"", error, StringComparison.Ordinal);
         Assert.Contains("Trinity:RabbitMq:Nodes", error, StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => options.Endpoints());
+    }
+
+    [Theory]
+    [InlineData(",")]
+    [InlineData(" , ,")]
+    public void Nodes_set_to_separators_alone_refuse_the_start_rather_than_fall_back_to_host_and_port(string nodes)
+    {
+        var error = Assert.Single(Errors(new RabbitMqOptions { Nodes = nodes, Password = "p" }));
+        Assert.Contains("names no node", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_node_given_as_a_uri_with_credentials_is_refused_without_repeating_them()
+    {
+        var secret = Trinity.Testing.Canary.NewToken();
+        var error = Assert.Single(Errors(new RabbitMqOptions { Nodes = $"amqp://trinity:{secret}@rabbit-1:5672", Password = "p" }));
+        Assert.DoesNotContain(secret, error, StringComparison.Ordinal);
+        Assert.Contains("'@'", error, StringComparison.Ordinal);
     }
 
     static List<string> Errors(RabbitMqOptions options)

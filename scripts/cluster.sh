@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# `make cluster`: the system on a RabbitMQ cluster of three nodes on this machine — their own node names, AMQP,
+# management and Erlang distribution ports and data directories, all on 127.0.0.1 — with two replicas of the
+# Orchestrator and of the rotation worker, the container manager and the API. PostgreSQL, Redis and Docker are the
+# local services. Writes $STATE/cluster.env (owner-only) for ./trinity and for tests; `make cluster-down`
+# (scripts/cluster.sh down) stops what it started, by PID, and removes the nodes' data.
+# Not here yet (issue 17): a second Docker engine and a container manager per engine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIGURATION="${CONFIGURATION:-Release}"
+STATE="${TRINITY_STATE_DIR:-$HOME/.trinity}"
+CLUSTER_ENV="$STATE/cluster.env"
+CLUSTER_PIDS="$STATE/cluster.pids" # the services', for make cluster-down
+NODES_DIR="${TRINITY_CLUSTER_DATA:-/var/tmp/trinity-cluster}" # not under $HOME: the nodes run as the rabbitmq user
+RUN=trinity-cluster
+WORK="artifacts/cluster"
+LOG_TAG=cluster
+AMQP_PORTS=(5701 5702 5703)
+mkdir -p "$WORK"
+
+node_env() { # n — the environment a node's rabbitmq-server and rabbitmqctl need: nothing of the shared node applies
+  local dir="$NODES_DIR/rabbitmq-$1" port=${AMQP_PORTS[$1 - 1]}
+  printf '%s\n' RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" RABBITMQ_NODENAME="trinity-cluster-$1@localhost" \
+    RABBITMQ_DIST_PORT=$((port + 20000)) RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+    RABBITMQ_CONFIG_FILE="$dir/rabbitmq" RABBITMQ_PID_FILE="$dir/rabbitmq.pid" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+rabbit() { local n=$1; shift; mapfile -t environment < <(node_env "$n"); env "${environment[@]}" "$@"; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_all() { # the services by their PIDs, then each node's Erlang VM by the PID it wrote; data removed
+  [[ -f $CLUSTER_PIDS ]] && read -r -a PIDS <"$CLUSTER_PIDS"
+  for n in 1 2 3; do
+    [[ -s $NODES_DIR/rabbitmq-$n/rabbitmq.pid ]] && PIDS+=("$(cat "$NODES_DIR/rabbitmq-$n/rabbitmq.pid")")
+  done
+  log "stopping ${#PIDS[@]} processes (the services, then the nodes) and the cluster's agent containers"
+  system_stop
+  rm -rf "$NODES_DIR" "$CLUSTER_ENV" "$CLUSTER_PIDS"
+}
+
+if [[ ${1:-} == down ]]; then
+  # shellcheck source=scripts/system.sh
+  source scripts/system.sh
+  stop_all
+  exit 0
+fi
+
+if [[ -f $CLUSTER_ENV ]] && curl -sf "$(sed -n 's/^TRINITY_API_URL=//p' "$CLUSTER_ENV")/health/live" >/dev/null; then
+  echo "[cluster] already running: $(sed -n 's/^TRINITY_API_URL=//p' "$CLUSTER_ENV") (make cluster-down stops it)" >&2
+  exit 0
+fi
+[[ -f $CLUSTER_PIDS || -d $NODES_DIR ]] && bash "$0" down # what a run that died left behind
+
+bash scripts/local-services.sh
+dotnet build Trinity.Messaging.sln -c "$CONFIGURATION" -nologo -v quiet
+bash docker/agent/build.sh >"$WORK/agent-image.log" 2>&1
+# shellcheck source=scripts/system.sh
+source scripts/system.sh
+API_PORT="${TRINITY_CLUSTER_API_PORT:-8090}"
+for port in "${AMQP_PORTS[@]}" 15701 15702 15703 "$API_PORT"; do
+  if listening "$port"; then log "127.0.0.1:$port is taken: stop what holds it"; exit 1; fi
+done
+trap '[[ $? == 0 ]] || { log "failed: stopping what it started"; stop_all; }' EXIT
+
+RABBIT_USER=trinity RABBIT_PASSWORD=$(secret 24)
+log "starting three RabbitMQ nodes on 127.0.0.1:${AMQP_PORTS[*]} (management on 1570x)"
+for n in 1 2 3; do
+  dir="$NODES_DIR/rabbitmq-$n" port=${AMQP_PORTS[$n - 1]}
+  mkdir -p -m 700 "$NODES_DIR" && mkdir -p "$dir/mnesia" "$dir/log"
+  (umask 077 && cat >"$dir/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$port
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $((port + 10000))
+default_user = $RABBIT_USER
+default_pass = $RABBIT_PASSWORD
+default_user_tags.administrator = true
+CONF
+  )
+  echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+  : >"$dir/rabbitmq-env.conf"
+  chown -R rabbitmq:rabbitmq "$NODES_DIR" # Debian's rabbitmq-server runs as the rabbitmq user
+  rabbit "$n" rabbitmq-server -detached
+done
+for n in 1 2 3; do
+  deadline=$((SECONDS + 90))
+  until listening "${AMQP_PORTS[$n - 1]}"; do
+    if ((SECONDS > deadline)); then log "node $n did not start; see $NODES_DIR/rabbitmq-$n/log"; exit 1; fi
+    sleep 0.5
+  done
+done
+for n in 2 3; do # a joining node's own data is reset: it takes the cluster's users
+  rabbit "$n" rabbitmqctl -n "trinity-cluster-$n@localhost" -q stop_app
+  rabbit "$n" rabbitmqctl -n "trinity-cluster-$n@localhost" -q join_cluster trinity-cluster-1@localhost
+  rabbit "$n" rabbitmqctl -n "trinity-cluster-$n@localhost" -q start_app
+done
+
+cluster_management() { # method path [body] — the password reaches curl on standard input, never its command line
+  printf 'user = "%s:%s"\n' "$RABBIT_USER" "$RABBIT_PASSWORD" |
+    curl -sf -K - -X "$1" -H 'content-type: application/json' ${3:+-d "$3"} "http://127.0.0.1:15701/api/$2"
+}
+deadline=$((SECONDS + 60))
+until [[ $(cluster_management GET 'nodes?columns=running' 2>/dev/null | grep -o '"running":true' | wc -l) == 3 ]]; do
+  if ((SECONDS > deadline)); then log "the three nodes did not form a cluster; see $NODES_DIR/rabbitmq-*/log"; exit 1; fi
+  sleep 1
+done
+cluster_management PUT "vhosts/$RUN" >/dev/null
+cluster_management PUT "permissions/$RUN/$RABBIT_USER" '{"configure":".*","write":".*","read":".*"}' >/dev/null
+
+DATABASE="${RUN//-/_}"
+if ! runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'" | grep -q 1; then
+  runuser -u postgres -- psql -q -c "CREATE DATABASE \"$DATABASE\" OWNER $TRINITY_POSTGRES_USER" >/dev/null
+fi
+Trinity__Encryption__Key=$(head -c 32 /dev/urandom | base64) Trinity__Api__AdminKey=$(secret 24)
+export Trinity__RabbitMq__Nodes="127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703" Trinity__RabbitMq__VirtualHost="$RUN"
+export Trinity__RabbitMq__Username="$RABBIT_USER" Trinity__RabbitMq__Password="$RABBIT_PASSWORD"
+export Trinity__Postgres__ConnectionString="Host=127.0.0.1;Database=$DATABASE;Username=$TRINITY_POSTGRES_USER;Password=$TRINITY_POSTGRES_PASSWORD"
+export Trinity__Redis__Password="$TRINITY_REDIS_PASSWORD" Trinity__Redis__KeyPrefix="$RUN:" Trinity__Encryption__Key Trinity__Api__AdminKey
+export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+
+log "migrating the database, starting two Orchestrators, two workers, the container manager and the API (logs in $WORK)"
+dotnet "services/Trinity.Migrator/bin/$CONFIGURATION/net10.0/Trinity.Migrator.dll" >"$WORK/migrator.log"
+for replica in 1 2; do
+  service "orchestrator-$replica" Trinity.Orchestrator ASPNETCORE_URLS="http://127.0.0.1:0"
+  service "rotation-worker-$replica" Trinity.RotationWorker ASPNETCORE_URLS="http://127.0.0.1:0"
+done
+service container-manager Trinity.ContainerManager ASPNETCORE_URLS="http://127.0.0.1:0" \
+  Trinity__ContainerManager__ContainerNamePrefix="$RUN-" Trinity__ContainerManager__Labels__trinity.run="$RUN"
+service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Api__AgentBaseUrl='http://127.0.0.1:{port}'
+
+(umask 077 && cat >"$CLUSTER_ENV" <<ENV
+TRINITY_API_URL=http://127.0.0.1:$API_PORT
+TRINITY_ADMIN_KEY=$Trinity__Api__AdminKey
+TRINITY_CLUSTER_MANAGEMENT_URL=http://127.0.0.1:15701
+TRINITY_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:15701
+TRINITY_RABBITMQ_HOST=127.0.0.1
+TRINITY_RABBITMQ_PORT=5701
+TRINITY_RABBITMQ_VHOST=$RUN
+TRINITY_RABBITMQ_USER=$RABBIT_USER
+TRINITY_RABBITMQ_PASSWORD=$RABBIT_PASSWORD
+TRINITY_DOCKER_HOSTS=unix:///var/run/docker.sock
+ENV
+)
+(umask 077 && echo "${PIDS[*]}" >"$CLUSTER_PIDS")
+cat >&2 <<INFO
+[cluster] running (logs in $WORK; make cluster-down stops it):
+  API             http://127.0.0.1:$API_PORT  (the admin key is in $CLUSTER_ENV)
+  management UI   http://127.0.0.1:15701, :15702, :15703  (virtual host "$RUN"; user and password in $CLUSTER_ENV)
+  RabbitMQ nodes  trinity-cluster-{1,2,3}@localhost on 127.0.0.1:5701-5703; every queue a quorum queue on all three
+  ./trinity       set -a; source $CLUSTER_ENV; set +a — then ./trinity agents, ./trinity bus queues, … talk to it
+INFO
