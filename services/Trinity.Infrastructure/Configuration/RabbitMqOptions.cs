@@ -12,8 +12,8 @@ public sealed class RabbitMqOptions : IValidatableObject
     [Range(1, 65535)] public int Port { get; set; } = 5672;
     /// <summary>
     /// The nodes of a RabbitMQ cluster, <c>host:port</c> separated by commas (<c>10.0.0.1:5672,10.0.0.2:5672</c>). When
-    /// set, <see cref="Host"/> and <see cref="Port"/> are not used: a connection goes to the first node that answers,
-    /// and one that is lost reconnects to the next (docs/deployment.md).
+    /// set, the bus connects to the first and, each time its connection is lost, tries the next in turn;
+    /// <see cref="Host"/> then only names the bus in addresses and logs, and <see cref="Port"/> is not used (docs/deployment.md).
     /// </summary>
     public string Nodes { get; set; } = "";
 
