@@ -226,7 +226,20 @@ public class TrinityTestStores : IAsyncLifetime
         await using var admin = new NpgsqlConnection(Connection("postgres"));
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        // FORCE may not end a backend of another role: an autovacuum worker on the database refuses the drop (42501)
+        // before anything is dropped. It finishes in moments; the drop is tried again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
     }
 
     async Task RemoveLeftoverDatabasesAsync()
