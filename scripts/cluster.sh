@@ -63,7 +63,7 @@ for port in "${AMQP_PORTS[@]}" 15701 15702 15703 "$API_PORT"; do
 done
 trap '[[ $? == 0 ]] || { log "failed: stopping what it started"; stop_all; }' EXIT
 
-RABBIT_USER=trinity RABBIT_PASSWORD=$(secret 24)
+BROKER_USER=trinity BROKER_PASSWORD=$(secret 24) MANAGEMENT_URL=http://127.0.0.1:15701 # for system.sh too
 log "starting three RabbitMQ nodes on 127.0.0.1:${AMQP_PORTS[*]} (management on 1570x)"
 for n in 1 2 3; do
   dir="$NODES_DIR/rabbitmq-$n" port=${AMQP_PORTS[$n - 1]}
@@ -72,8 +72,8 @@ for n in 1 2 3; do
 listeners.tcp.default = 127.0.0.1:$port
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $((port + 10000))
-default_user = $RABBIT_USER
-default_pass = $RABBIT_PASSWORD
+default_user = $BROKER_USER
+default_pass = $BROKER_PASSWORD
 default_user_tags.administrator = true
 CONF
   )
@@ -95,28 +95,14 @@ for n in 2 3; do # a joining node's own data is reset: it takes the cluster's us
   rabbit "$n" rabbitmqctl -n "trinity-cluster-$n@localhost" -q start_app
 done
 
-cluster_management() { # method path [body] — the password reaches curl on standard input, never its command line
-  printf 'user = "%s:%s"\n' "$RABBIT_USER" "$RABBIT_PASSWORD" |
-    curl -sf -K - -X "$1" -H 'content-type: application/json' ${3:+-d "$3"} "http://127.0.0.1:15701/api/$2"
-}
 deadline=$((SECONDS + 60))
-until [[ $(cluster_management GET 'nodes?columns=running' 2>/dev/null | grep -o '"running":true' | wc -l) == 3 ]]; do
+until [[ $(management GET 'nodes?columns=running' 2>/dev/null | grep -o '"running":true' | wc -l) == 3 ]]; do
   if ((SECONDS > deadline)); then log "the three nodes did not form a cluster; see $NODES_DIR/rabbitmq-*/log"; exit 1; fi
   sleep 1
 done
-cluster_management PUT "vhosts/$RUN" >/dev/null
-cluster_management PUT "permissions/$RUN/$RABBIT_USER" '{"configure":".*","write":".*","read":".*"}' >/dev/null
-
-DATABASE="${RUN//-/_}"
-if ! runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'" | grep -q 1; then
-  runuser -u postgres -- psql -q -c "CREATE DATABASE \"$DATABASE\" OWNER $TRINITY_POSTGRES_USER" >/dev/null
-fi
 Trinity__Encryption__Key=$(head -c 32 /dev/urandom | base64) Trinity__Api__AdminKey=$(secret 24)
-export Trinity__RabbitMq__Nodes="127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703" Trinity__RabbitMq__VirtualHost="$RUN"
-export Trinity__RabbitMq__Username="$RABBIT_USER" Trinity__RabbitMq__Password="$RABBIT_PASSWORD"
-export Trinity__Postgres__ConnectionString="Host=127.0.0.1;Database=$DATABASE;Username=$TRINITY_POSTGRES_USER;Password=$TRINITY_POSTGRES_PASSWORD"
-export Trinity__Redis__Password="$TRINITY_REDIS_PASSWORD" Trinity__Redis__KeyPrefix="$RUN:" Trinity__Encryption__Key Trinity__Api__AdminKey
-export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+system_prepare # the virtual host on the cluster, the database, and the services' environment
+export Trinity__RabbitMq__Nodes="127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703"
 
 log "migrating the database, starting two Orchestrators, two workers, the container manager and the API (logs in $WORK)"
 dotnet "services/Trinity.Migrator/bin/$CONFIGURATION/net10.0/Trinity.Migrator.dll" >"$WORK/migrator.log"
@@ -131,13 +117,13 @@ service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Ap
 (umask 077 && cat >"$CLUSTER_ENV" <<ENV
 TRINITY_API_URL=http://127.0.0.1:$API_PORT
 TRINITY_ADMIN_KEY=$Trinity__Api__AdminKey
-TRINITY_CLUSTER_MANAGEMENT_URL=http://127.0.0.1:15701
-TRINITY_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:15701
+TRINITY_CLUSTER_MANAGEMENT_URL=$MANAGEMENT_URL
+TRINITY_RABBITMQ_MANAGEMENT_URL=$MANAGEMENT_URL
 TRINITY_RABBITMQ_HOST=127.0.0.1
 TRINITY_RABBITMQ_PORT=5701
 TRINITY_RABBITMQ_VHOST=$RUN
-TRINITY_RABBITMQ_USER=$RABBIT_USER
-TRINITY_RABBITMQ_PASSWORD=$RABBIT_PASSWORD
+TRINITY_RABBITMQ_USER=$BROKER_USER
+TRINITY_RABBITMQ_PASSWORD=$BROKER_PASSWORD
 TRINITY_DOCKER_HOSTS=unix:///var/run/docker.sock
 ENV
 )

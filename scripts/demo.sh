@@ -27,7 +27,7 @@ cleanup() {
   log "stopping what the demo started"
   system_stop
   runuser -u postgres -- psql -q -c "DROP DATABASE IF EXISTS \"$DATABASE\" WITH (FORCE)" >/dev/null || true
-  management DELETE "vhosts/$RUN" || true
+  management DELETE "vhosts/$RUN" >/dev/null || true
 }
 trap cleanup EXIT
 
@@ -35,4 +35,4 @@ system_prepare
 system_start
 log "running: three agents, two long turns each, until subscription demo-a runs out"
 TRINITY_DEMO_API="http://127.0.0.1:$API_PORT" TRINITY_DEMO_MODEL_API="http://127.0.0.1:$MODEL_PORT" \
-  dotnet "tests/Trinity.Demo/bin/$CONFIGURATION/net10.0/Trinity.Demo.dll"
+  TRINITY_DEMO_AGENT_PORTS="$(free_port),$(free_port),$(free_port)" dotnet "tests/Trinity.Demo/bin/$CONFIGURATION/net10.0/Trinity.Demo.dll"

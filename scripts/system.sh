@@ -19,20 +19,22 @@ for port in random.sample(range(20000, 32000), 200):
     finally:
         s.close()'; }
 secret() { head -c "$1" /dev/urandom | base64 | tr -d '/+=\n'; }
+# The broker: the shared local node, unless the caller set BROKER_USER, BROKER_PASSWORD and MANAGEMENT_URL (make cluster).
+broker_user() { echo "${BROKER_USER:-$TRINITY_RABBITMQ_USER}"; }
 management() { # method path [body] — the password goes to curl through standard input, never its command line
-  printf 'user = "%s:%s"\n' "$TRINITY_RABBITMQ_USER" "$TRINITY_RABBITMQ_PASSWORD" |
-    curl -sf -K - -X "$1" -H 'content-type: application/json' ${3:+-d "$3"} "http://127.0.0.1:15672/api/$2" >/dev/null
+  printf 'user = "%s:%s"\n' "$(broker_user)" "${BROKER_PASSWORD:-$TRINITY_RABBITMQ_PASSWORD}" |
+    curl -sf -K - -X "$1" -H 'content-type: application/json' ${3:+-d "$3"} "${MANAGEMENT_URL:-http://127.0.0.1:15672}/api/$2"
 }
 
 DATABASE="${RUN//-/_}"
 
 system_prepare() { # the virtual host and database of this run (kept if they exist)
-  management PUT "vhosts/$RUN"
-  management PUT "permissions/$RUN/$TRINITY_RABBITMQ_USER" '{"configure":".*","write":".*","read":".*"}'
+  management PUT "vhosts/$RUN" >/dev/null
+  management PUT "permissions/$RUN/$(broker_user)" '{"configure":".*","write":".*","read":".*"}' >/dev/null
   if ! runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'" | grep -q 1; then
     runuser -u postgres -- psql -q -c "CREATE DATABASE \"$DATABASE\" OWNER $TRINITY_POSTGRES_USER" >/dev/null
   fi
-  export Trinity__RabbitMq__VirtualHost="$RUN" Trinity__RabbitMq__Username="$TRINITY_RABBITMQ_USER" Trinity__RabbitMq__Password="$TRINITY_RABBITMQ_PASSWORD"
+  export Trinity__RabbitMq__VirtualHost="$RUN" Trinity__RabbitMq__Username="$(broker_user)" Trinity__RabbitMq__Password="${BROKER_PASSWORD:-$TRINITY_RABBITMQ_PASSWORD}"
   export Trinity__Postgres__ConnectionString="Host=127.0.0.1;Database=$DATABASE;Username=$TRINITY_POSTGRES_USER;Password=$TRINITY_POSTGRES_PASSWORD"
   export Trinity__Redis__Password="$TRINITY_REDIS_PASSWORD" Trinity__Redis__KeyPrefix="$RUN:"
   export Trinity__Encryption__Key Trinity__Api__AdminKey

@@ -43,10 +43,11 @@ var b = await AddSubscription("demo-b", tokenB);
 (await modelApi.PutAsync($"/simulator/budgets/{TokenFingerprint.Of(tokenA)}?requestsPerWindow=40", null)).EnsureSuccessStatusCode();
 
 string[] agents = ["demo-1", "demo-2", "demo-3"];
-foreach (var agent in agents)
-{
-    (await api.PostAsJsonAsync("/api/agents", new { name = agent, subscriptionId = a, baseUrl = $"http://127.0.0.1:{FreeAgentPort()}" })).EnsureSuccessStatusCode();
-}
+// Free ports below the ephemeral range, chosen by the script: a port handed out in that range could be taken by a
+// service bound to port 0 before the agent's container binds it.
+var ports = Required("TRINITY_DEMO_AGENT_PORTS").Split(',');
+for (var i = 0; i < agents.Length; i++)
+    (await api.PostAsJsonAsync("/api/agents", new { name = agents[i], subscriptionId = a, baseUrl = $"http://127.0.0.1:{ports[i]}" })).EnsureSuccessStatusCode();
 foreach (var agent in agents)
 {
     await Until(async () => (await Describe(agent)).LiveFingerprint == TokenFingerprint.Of(tokenA), $"{agent} to start", TimeSpan.FromSeconds(90));
@@ -176,27 +177,6 @@ async Task<(string? LiveFingerprint, string? State, string? Method)> Describe(st
     var described = await api.GetFromJsonAsync<JsonElement>($"/api/agents/{agent}", json);
     var method = described.TryGetProperty("lastRotation", out var last) && last.ValueKind == JsonValueKind.Object ? last.GetProperty("method").GetString() : null;
     return (described.GetProperty("liveFingerprint").GetString(), described.GetProperty("state").GetString(), method);
-}
-
-// A free loopback port below the ephemeral range (32768 and up), which every service bound to port 0 and every
-// outgoing connection draw from: one of those could take a port handed out there before the agent's container binds it.
-static int FreeAgentPort()
-{
-    for (var attempt = 0; attempt < 200; attempt++)
-    {
-        var port = Random.Shared.Next(20000, 32000);
-        try
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start();
-            return port;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            // taken: try another
-        }
-    }
-    throw new InvalidOperationException("No free loopback port between 20000 and 32000.");
 }
 
 static async Task Until(Func<Task<bool>> condition, string what, TimeSpan timeout)
