@@ -29,11 +29,12 @@ public sealed class When_an_agent_leaves_subscription_mode(When_an_agent_leaves_
             await StartObserverAsync(containerManager: async context =>
             {
                 CommandAt = DateTimeOffset.UtcNow;
-                // A long drain: renew the lease (as ContainerManager does) well past the first deadline.
+                // A long drain: renew the lease (as ContainerManager does) well past the first deadline. Each renewal
+                // holds it for 4 s: a test process stalled 2 s on a loaded CI machine let a 2 s lease lapse.
                 var owner = context.Message.RotationId.ToString();
                 for (var elapsed = TimeSpan.Zero; elapsed < FirstDeadline * 2; elapsed += TimeSpan.FromMilliseconds(500))
                 {
-                    await HoldLeaseAsync(Agent, owner, TimeSpan.FromSeconds(2));
+                    await HoldLeaseAsync(Agent, owner, TimeSpan.FromSeconds(4));
                     await Task.Delay(500);
                 }
                 AnsweredAt = DateTimeOffset.UtcNow;
