@@ -112,7 +112,7 @@ for replica in 1 2; do
 done
 service container-manager Trinity.ContainerManager ASPNETCORE_URLS="http://127.0.0.1:0" \
   Trinity__ContainerManager__ContainerNamePrefix="$RUN-" Trinity__ContainerManager__Labels__trinity.run="$RUN"
-service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Api__AgentBaseUrl='http://127.0.0.1:{port}'
+service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Api__AgentBaseUrl='http://{host}:{port}'
 
 (umask 077 && cat >"$CLUSTER_ENV" <<ENV
 TRINITY_API_URL=http://127.0.0.1:$API_PORT

@@ -67,7 +67,7 @@ system_start() {
     Trinity__ContainerManager__Environment__1=TRINITY_MODEL_API_URL="http://127.0.0.1:$MODEL_PORT" \
     Trinity__ContainerManager__Environment__2=TRINITY_FAKE_CLI_INTERVAL_MS=500
   # Agents on host networking each get their own loopback port.
-  service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Api__AgentBaseUrl='http://127.0.0.1:{port}'
+  service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Api__AgentBaseUrl='http://{host}:{port}'
 }
 
 alive() { [[ -r /proc/$1/stat ]] && [[ $(cut -d' ' -f3 "/proc/$1/stat") != Z ]]; } # a zombie has ended

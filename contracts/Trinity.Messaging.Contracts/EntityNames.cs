@@ -16,10 +16,21 @@ public static class EntityNames
         public const string AgentCredentials = "trinity.orchestrator.agent-credentials";
         public const string SubscriptionChanges = "trinity.orchestrator.subscription-changes";
         public const string RotationWorker = "trinity.rotation-worker";
-        public const string ContainerManager = "trinity.container-manager";
-        public const string ContainerStarts = "trinity.container-manager.starts";
-        public const string ContainerRemovals = "trinity.container-manager.removals";
-        public const string ContainerReads = "trinity.container-manager.reads";
+
+        /// <summary>
+        /// The queues of the container manager of one Docker host (a <see cref="Identity.DockerHostName"/>): recreates
+        /// here; starts, removals and reads (the override file, adoptable containers) beside it, so none waits behind a
+        /// recreate's drain. Only that host's manager consumes them, and it touches no other host's containers.
+        /// </summary>
+        public static string ContainerManagerOf(string host) => $"trinity.container-manager.host.{host}";
+
+        public static string ContainerStartsOf(string host) => $"{ContainerManagerOf(host)}.starts";
+        public static string ContainerRemovalsOf(string host) => $"{ContainerManagerOf(host)}.removals";
+        public static string ContainerReadsOf(string host) => $"{ContainerManagerOf(host)}.reads";
+
+        /// <summary>Every queue of the host's container manager.</summary>
+        public static IReadOnlyList<string> ContainerManagerQueuesOf(string host) =>
+            [ContainerManagerOf(host), ContainerStartsOf(host), ContainerRemovalsOf(host), ContainerReadsOf(host)];
     }
 
     /// <summary>

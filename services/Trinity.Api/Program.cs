@@ -27,8 +27,8 @@ builder.Services
     .AddTrinityOutbox(builder.Configuration)
     // Only for readiness and the agent's lease holder: the API takes no lease.
     .AddTrinityAgentLease(builder.Configuration)
-    // Adoption asks the container manager, the only Docker user, what the running containers hold.
-    .AddTrinityBus(builder.Configuration, bus => bus.AddRequestClient<DescribeAgentContainers>(EntityNames.QueueAddress(EntityNames.Queues.ContainerReads)));
+    // Adoption asks the container manager of the host, the only Docker user there, what the running containers hold.
+    .AddTrinityBus(builder.Configuration, _ => { });
 builder.Services.AddProblemDetails();
 // A body that does not bind throws, so that BadRequestBodies can name the field.
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -8,6 +8,7 @@ using Trinity.ContainerManager.Configuration;
 using Trinity.ContainerManager.Consumers;
 using Trinity.ContainerManager.Services;
 using Trinity.Infrastructure.AgentNetwork;
+using Trinity.Infrastructure.Placement;
 
 namespace Trinity.ContainerManager;
 
@@ -15,7 +16,11 @@ public static class ContainerManagerRegistration
 {
     public static IServiceCollection AddContainerManager(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ContainerManagerOptions>().Bind(configuration.GetSection(ContainerManagerOptions.Section));
+        services.AddTrinityDockerHosts(configuration);
+        services.AddOptions<ContainerManagerOptions>().Bind(configuration.GetSection(ContainerManagerOptions.Section))
+            .Validate<DockerHosts>((o, hosts) => hosts.Find(o.Host)?.Name == o.Host,
+                $"{ContainerManagerOptions.Section}:Host must be one name of Trinity:DockerHosts (default: local): the host this manager serves.")
+            .ValidateOnStart();
         services.AddSingleton<IDockerClient>(provider =>
             new DockerClientConfiguration(new Uri(provider.GetRequiredService<IOptions<ContainerManagerOptions>>().Value.DockerEndpoint)).CreateClient());
         services.AddTrinityAgentNetwork(configuration)

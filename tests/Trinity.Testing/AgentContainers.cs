@@ -24,10 +24,11 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
     /// <summary>The workspace volume of an agent in this run (mounted at /home/developer, as in production).</summary>
     public string WorkspaceVolume(string agentName) => $"trinity-test-{runId}-{agentName}-workspace";
 
-    public async Task<string> RunAsync(string agentName, int port, IReadOnlyDictionary<string, string?> environment, string image = Image)
+    /// <param name="address">The loopback address its agent server binds: each Docker host of a test has its own.</param>
+    public async Task<string> RunAsync(string agentName, int port, IReadOnlyDictionary<string, string?> environment, string image = Image, string address = "127.0.0.1")
     {
         await RemoveLeftoversAsync();
-        var env = new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+        var env = new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = $"http://{address}:{port}" };
         var created = await Docker.Containers.CreateContainerAsync(new CreateContainerParameters
         {
             Name = $"trinity-test-{runId}-{agentName}",

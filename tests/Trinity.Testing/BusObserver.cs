@@ -60,7 +60,7 @@ public sealed class BusObserver : IAsyncDisposable
             if (containerManager is not null)
             {
                 // Declared as the real manager declares its queue: the two may meet on one broker.
-                rabbit.ReceiveEndpoint(Trinity.Messaging.Contracts.EntityNames.Queues.ContainerManager, endpoint =>
+                rabbit.ReceiveEndpoint(Trinity.Messaging.Contracts.EntityNames.Queues.ContainerManagerOf(Trinity.Messaging.Contracts.Identity.DockerHostName.Local), endpoint =>
                 {
                     endpoint.UseQuorumQueue(QueueSettings);
                     endpoint.Handler<RecreateContainer>(async context =>

@@ -10,7 +10,7 @@ public sealed class ContainerAgent(string agentName, string baseUrl, string cont
     public string ContainerId { get; private set; } = containerId;
 
     public static async Task<ContainerAgent> RunAsync(AgentContainers containers, string agentName, string? bakedToken,
-        IReadOnlyDictionary<string, string?>? extra = null, string image = AgentContainers.Image)
+        IReadOnlyDictionary<string, string?>? extra = null, string image = AgentContainers.Image, string address = "127.0.0.1")
     {
         var port = FreePort.Next();
         var controlKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
@@ -21,8 +21,8 @@ public sealed class ContainerAgent(string agentName, string baseUrl, string cont
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
             environment[key] = value;
-        var id = await containers.RunAsync(agentName, port, environment, image);
-        var agent = new ContainerAgent(agentName, $"http://127.0.0.1:{port}", controlKey, containers, id);
+        var id = await containers.RunAsync(agentName, port, environment, image, address);
+        var agent = new ContainerAgent(agentName, $"http://{address}:{port}", controlKey, containers, id);
         await agent.WaitUntilHealthyAsync();
         return agent;
     }

@@ -191,8 +191,8 @@ public class TrinityTestSystem : TrinityTestStores
 
     /// <summary>An agent server in a container of the agent image on its own loopback port (not registered: the scenario says how).</summary>
     public async Task<ContainerAgent> RunContainerAgentAsync(string agentName, string? bakedToken, IReadOnlyDictionary<string, string?>? extra = null,
-        string image = AgentContainers.Image) =>
-        Own(await ContainerAgent.RunAsync(Containers, agentName, bakedToken, extra, image));
+        string image = AgentContainers.Image, string address = "127.0.0.1") =>
+        Own(await ContainerAgent.RunAsync(Containers, agentName, bakedToken, extra, image, address));
 
     /// <summary>One agent server process in fleet mode serving every agent of <paramref name="fleet"/>.</summary>
     public async Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet, IReadOnlyDictionary<string, string?>? extra = null) =>

@@ -5,6 +5,8 @@ using Trinity.AgentProtocol;
 using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Placement;
+using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Containers;
 using Trinity.Messaging.Contracts.Messages;
 
@@ -13,11 +15,12 @@ namespace Trinity.Api.Agents;
 /// <param name="Names">Containers by name (with or without the reference platform's <c>agent-</c> prefix)…</param>
 /// <param name="Label">…or every running container with this label, <c>KEY=VALUE</c> or <c>KEY</c>.</param>
 /// <param name="DryRun">Says what would be adopted, changing nothing.</param>
-public sealed record AdoptRequest(IReadOnlyList<string>? Names, string? Label, bool DryRun = false);
+/// <param name="Host">The Docker host they run on (a name of <c>Trinity:DockerHosts</c>), whose manager describes them; left out, the first.</param>
+public sealed record AdoptRequest(IReadOnlyList<string>? Names, string? Label, bool DryRun = false, string? Host = null);
 
 /// <param name="Outcome">adopted, unchanged (adopted already), would-adopt (a dry run) or refused.</param>
 public sealed record AdoptionResponse(string Container, string? Agent, string? BaseUrl, string? AuthMode, Guid? SubscriptionId, string? Subscription, int? KeyVersion,
-    string Outcome, string? Reason);
+    string Outcome, string? Reason, string? Host = null);
 
 /// <summary>
 /// Registers running containers that something else started, creating none: the container manager (the only Docker
@@ -35,7 +38,7 @@ public static partial class AgentAdoption
         return api;
     }
 
-    static async Task<IResult> AdoptAsync(AdoptRequest? request, IRequestClient<DescribeAgentContainers> manager, TrinityDbContext db, AgentAddresses addresses,
+    static async Task<IResult> AdoptAsync(AdoptRequest? request, IClientFactory clients, DockerHosts dockerHosts, TrinityDbContext db, AgentAddresses addresses,
         AgentProtocolClient agents, TimeProvider clock, CancellationToken cancellationToken)
     {
         var names = request?.Names ?? [];
@@ -45,6 +48,10 @@ public static partial class AgentAdoption
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["names"] = [$"'{odd.ReplaceLineEndings(" ")}' is not a container name."] });
         if (request.Label is { } label && !Label().IsMatch(label))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["KEY=VALUE or KEY, printable, at most 256 characters."] });
+        var host = request.Host is null ? dockerHosts.Default : dockerHosts.Find(request.Host);
+        if (host is null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["host"] = [dockerHosts.Unknown(request.Host)] });
+        var manager = clients.CreateRequestClient<DescribeAgentContainers>(EntityNames.QueueAddress(EntityNames.Queues.ContainerReadsOf(host.Name)));
 
         Response<AgentContainersDescribed> described;
         try
@@ -55,7 +62,7 @@ public static partial class AgentAdoption
         catch (RequestTimeoutException)
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: $"The container manager did not answer within {ManagerTimeout.TotalSeconds} s: is it running? Nothing was adopted.");
+                title: $"The container manager of Docker host {host.Name} did not answer within {ManagerTimeout.TotalSeconds} s: is it running? Nothing was adopted.");
         }
         catch (RequestFaultException)
         {
@@ -72,13 +79,13 @@ public static partial class AgentAdoption
             .ToListAsync(cancellationToken);
         var results = new List<AdoptionResponse>();
         foreach (var container in described.Message.Containers.OrderBy(c => c.ContainerName, StringComparer.Ordinal))
-            results.Add(await AdoptOneAsync(container, keys, request.DryRun, db, addresses, agents, clock, cancellationToken));
+            results.Add(await AdoptOneAsync(container, host, keys, request.DryRun, db, addresses, agents, clock, cancellationToken));
         results.AddRange(described.Message.NotFound.Select(name =>
             new AdoptionResponse(name, null, null, null, null, null, null, "refused", $"no container {name} or agent-{name} runs")));
-        return Results.Ok(new { dryRun = request.DryRun, containers = results });
+        return Results.Ok(new { dryRun = request.DryRun, host = host.Name, containers = results });
     }
 
-    static async Task<AdoptionResponse> AdoptOneAsync(DescribedAgentContainer container, List<KnownKey> keys, bool dryRun, TrinityDbContext db, AgentAddresses addresses,
+    static async Task<AdoptionResponse> AdoptOneAsync(DescribedAgentContainer container, DockerHost host, List<KnownKey> keys, bool dryRun, TrinityDbContext db, AgentAddresses addresses,
         AgentProtocolClient agents, TimeProvider clock, CancellationToken cancellationToken)
     {
         AdoptionResponse Refused(string reason) => new(container.ContainerName, container.AgentName, container.BaseUrl, null, null, null, null, "refused", reason);
@@ -119,7 +126,7 @@ public static partial class AgentAdoption
             return Refused("it holds no credential: neither a token nor the platform API key");
         var mode = key is null ? "api-key" : "subscription";
         AdoptionResponse Answer(string outcome, string? reason = null) =>
-            new(container.ContainerName, name, baseUrl, mode, key?.SubscriptionId, key?.Subscription, key?.KeyVersion, outcome, reason);
+            new(container.ContainerName, name, baseUrl, mode, key?.SubscriptionId, key?.Subscription, key?.KeyVersion, outcome, reason, host.Name);
         if (await db.Agents.AnyAsync(a => (a.ContainerId == container.ContainerId || a.BaseUrl == baseUrl) && a.DeletedAt == null, cancellationToken))
             return Refused("another registered agent has this container or its base URL");
         var stale = key is not null && key.KeyVersion < key.CurrentKeyVersion
@@ -135,6 +142,7 @@ public static partial class AgentAdoption
         agent.SubscriptionId = key?.SubscriptionId;
         agent.UseApiKey = key is null;
         agent.BaseUrl = baseUrl;
+        agent.DockerHost = host.Name;
         agent.ContainerId = container.ContainerId;
         agent.EncryptedControlKey = null;
         agent.Authenticated = false;

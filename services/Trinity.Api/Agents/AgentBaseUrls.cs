@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Trinity.Api.Configuration;
 using Trinity.Infrastructure.Persistence;
+using Trinity.Infrastructure.Placement;
 
 namespace Trinity.Api.Agents;
 
@@ -11,9 +12,10 @@ public static class AgentBaseUrls
     const long PortChoiceLock = 0x7472696e_69747901;
 
     /// <returns>The address, or null when every port of the range is taken. Call inside a transaction.</returns>
-    public static async Task<string?> ChooseAsync(TrinityDbContext db, string name, ApiOptions options, CancellationToken cancellationToken)
+    /// <param name="host">Its address is <c>{host}</c>: a host-networked agent answers at its Docker host's address.</param>
+    public static async Task<string?> ChooseAsync(TrinityDbContext db, string name, DockerHost host, ApiOptions options, CancellationToken cancellationToken)
     {
-        var template = options.AgentBaseUrl.Replace("{name}", name, StringComparison.Ordinal);
+        var template = options.AgentBaseUrl.Replace("{name}", name, StringComparison.Ordinal).Replace("{host}", host.Address, StringComparison.Ordinal);
         if (!template.Contains("{port}", StringComparison.Ordinal))
             return template;
 

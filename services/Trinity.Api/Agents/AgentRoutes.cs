@@ -8,6 +8,7 @@ using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Infrastructure.Persistence.Sagas;
+using Trinity.Infrastructure.Placement;
 using Trinity.Infrastructure.Secrets;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
@@ -20,7 +21,8 @@ namespace Trinity.Api.Agents;
 /// out, an agent that already answers at the base URL is registered so (a container started there would fail on the
 /// taken port); false asks for a container even so, and is refused when something answers there.
 /// </param>
-public sealed record RegisterAgentRequest(string? Name, Guid? SubscriptionId, bool UseApiKey = false, string? BaseUrl = null, bool? Unmanaged = null);
+/// <param name="Host">The Docker host (a name of <c>Trinity:DockerHosts</c>) whose container manager starts it; left out, the first.</param>
+public sealed record RegisterAgentRequest(string? Name, Guid? SubscriptionId, bool UseApiKey = false, string? BaseUrl = null, bool? Unmanaged = null, string? Host = null);
 
 public sealed record ReassignRequest(Guid? SubscriptionId);
 
@@ -29,7 +31,7 @@ public sealed record ReassignRequest(Guid? SubscriptionId);
 /// <param name="Verification">How its last hot-reload was known to land: observed (a fingerprint) or acknowledged.</param>
 public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint,
     RotationResponse? LastRotation, int FailedAttempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastFailure = null,
-    string Kind = "managed", bool? Authenticated = null, string? Verification = null);
+    string Kind = "managed", bool? Authenticated = null, string? Verification = null, string? Host = null);
 
 public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail,
     DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null)
@@ -62,10 +64,13 @@ public static class AgentRoutes
     /// for an agent something else runs at its base URL, registers it unmanaged: reloaded, never started or recreated.
     /// </summary>
     static async Task<IResult> RegisterAsync(RegisterAgentRequest? request, TrinityDbContext db, OutboxWriter outbox, TimeProvider clock,
-        IOptions<ApiOptions> options, AgentAddresses addresses, AgentProtocolClient agents, CancellationToken cancellationToken)
+        IOptions<ApiOptions> options, AgentAddresses addresses, DockerHosts dockerHosts, AgentProtocolClient agents, CancellationToken cancellationToken)
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."] });
+        var host = request.Host is null ? dockerHosts.Default : dockerHosts.Find(request.Host);
+        if (host is null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["host"] = [dockerHosts.Unknown(request.Host)] });
         // The worker sends this agent its tokens: only to where agents may be.
         if (request.BaseUrl is not null && addresses.WhyRefused(request.BaseUrl) is { } refused)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["baseUrl"] = [refused] });
@@ -89,7 +94,7 @@ public static class AgentRoutes
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: conflict);
         if (request.BaseUrl is not null && await db.Agents.AnyAsync(a => a.BaseUrl == request.BaseUrl && a.DeletedAt == null && a.Name != name, cancellationToken))
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Another agent is registered at {request.BaseUrl}: two agents on one server would undo each other's switches.");
-        var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, options.Value, cancellationToken);
+        var baseUrl = request.BaseUrl ?? await AgentBaseUrls.ChooseAsync(db, name, host, options.Value, cancellationToken);
         if (baseUrl is null)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Every port of Trinity:Api:AgentPorts ({options.Value.AgentPorts}) has an agent.");
         if (request.BaseUrl is null && addresses.WhyRefused(baseUrl) is { } misconfigured)
@@ -100,6 +105,7 @@ public static class AgentRoutes
         agent.SubscriptionId = request.SubscriptionId;
         agent.UseApiKey = request.UseApiKey;
         agent.BaseUrl = baseUrl;
+        agent.DockerHost = host.Name;
         agent.Kind = unmanaged ? AgentKind.Unmanaged : AgentKind.Managed;
         agent.Authenticated = probe switch { AgentProbe.Authenticated => true, AgentProbe.Unauthenticated => false, _ => null };
         agent.ContainerId = null;
@@ -108,10 +114,10 @@ public static class AgentRoutes
         agent.CreatedAt = agent.UpdatedAt = now;
         agent.DeletedAt = agent.RemovedAt = null;
         if (!unmanaged)
-            outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStarts), new StartAgentContainer { AgentName = name });
+            outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerStartsOf(host.Name)), new StartAgentContainer { AgentName = name });
         await db.EnsureStateExistsAsync(name, cancellationToken);
         await outbox.SaveAndSendAsync(transaction, cancellationToken);
-        return Results.Created($"/api/agents/{name}", new { name, kind = RotationResponse.Lower(agent.Kind), authenticated = agent.Authenticated });
+        return Results.Created($"/api/agents/{name}", new { name, kind = RotationResponse.Lower(agent.Kind), authenticated = agent.Authenticated, host = host.Name, baseUrl });
     }
 
     /// <summary>
@@ -172,7 +178,8 @@ public static class AgentRoutes
         saga?.LastFailure,
         RotationResponse.Lower(agent.Kind)!,
         agent.Authenticated,
-        RotationResponse.Lower(verification));
+        RotationResponse.Lower(verification),
+        agent.DockerHost);
 
     /// <summary>
     /// An operator's "try this agent again now": the agent's state machine starts its back-off afresh and brings it to

@@ -14,8 +14,9 @@ public sealed class ApiOptions
 
     /// <summary>
     /// Where a registered agent's server listens, unless the registration names it: <c>{name}</c> is the
-    /// agent's name, <c>{port}</c> the lowest port of <see cref="AgentPorts"/> no agent has. On a Compose
-    /// network, <c>http://agent-{name}:8000</c>; with host networking, <c>http://127.0.0.1:{port}</c>.
+    /// agent's name, <c>{host}</c> the address of its Docker host (<c>Trinity:DockerHosts</c>), <c>{port}</c> the
+    /// lowest port of <see cref="AgentPorts"/> no agent has, on any host. On a Compose network,
+    /// <c>http://agent-{name}:8000</c>; with host networking, <c>http://{host}:{port}</c>.
     /// </summary>
     public string AgentBaseUrl { get; set; } = "http://agent-{name}:8000";
 

@@ -5,6 +5,12 @@ public sealed class ContainerManagerOptions
 {
     public const string Section = "Trinity:ContainerManager";
 
+    /// <summary>
+    /// The Docker host this manager serves, one name of <c>Trinity:DockerHosts</c>: it consumes only that host's queues
+    /// and touches only the containers of agents placed there. One manager per host.
+    /// </summary>
+    public string Host { get; set; } = Messaging.Contracts.Identity.DockerHostName.Local;
+
     /// <summary>The Docker engine this manager owns; it is the only component that talks to it.</summary>
     public string DockerEndpoint { get; set; } = "unix:///var/run/docker.sock";
 

@@ -1,7 +1,9 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Trinity.AgentProtocol;
+using Trinity.ContainerManager.Configuration;
 using Trinity.ContainerManager.Services;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Messaging.Contracts.Identity;
@@ -14,15 +16,20 @@ namespace Trinity.ContainerManager.Consumers;
 /// command line) and answers with its fingerprint only: how a reload of an agent that does not report what it runs
 /// — the reference agent — is observed. Touches nothing; needs no lease.
 /// </summary>
-public sealed class ReadOverrideFileConsumer(TrinityDbContext db, DockerAgentContainers containers, ILogger<ReadOverrideFileConsumer> logger)
+public sealed class ReadOverrideFileConsumer(TrinityDbContext db, DockerAgentContainers containers, IOptions<ContainerManagerOptions> options,
+    ILogger<ReadOverrideFileConsumer> logger)
     : IConsumer<ReadOverrideFile>
 {
     public async Task Consume(ConsumeContext<ReadOverrideFile> context)
     {
         var command = context.Message;
         var agentName = AgentName.Normalize(command.AgentName);
-        var containerId = await db.Agents.AsNoTracking().Where(a => a.Name == agentName && a.DeletedAt == null).Select(a => a.ContainerId).SingleOrDefaultAsync(context.CancellationToken);
-        var (fingerprint, detail) = containerId is null ? (null, "the agent has no container")
+        var placement = await db.Agents.AsNoTracking().Where(a => a.Name == agentName && a.DeletedAt == null).Select(a => new { a.ContainerId, a.DockerHost })
+            .SingleOrDefaultAsync(context.CancellationToken);
+        var containerId = placement?.ContainerId;
+        var (fingerprint, detail) = placement is not null && placement.DockerHost != options.Value.Host
+                ? (null, $"the agent is placed on Docker host {placement.DockerHost}, not on {options.Value.Host}, whose manager read this")
+            : containerId is null ? (null, "the agent has no container")
             : await containers.InspectAsync(containerId, context.CancellationToken) is null ? (null, $"its container {AgentPlacements.Short(containerId)} is gone")
             : await containers.ReadFileAsync(containerId, AgentVariables.OverrideFile, context.CancellationToken) switch
             {

@@ -27,6 +27,10 @@ public sealed class AgentPlacements(TrinityDbContext db, SecretCipher cipher, IO
         return AgentEnvironment.Rewrite(current, agent, sealedToken is null ? null : cipher.Decrypt(sealedToken), options.Value.PlatformApiKey, controlKey);
     }
 
+    /// <summary>Why this manager leaves the agent alone — it is placed on another Docker host — or null when it is this manager's.</summary>
+    public string? ElsewhereThan(Agent agent) => agent.DockerHost == options.Value.Host ? null
+        : $"agent {agent.Name} is placed on Docker host {agent.DockerHost}; this manager serves {options.Value.Host} and touches no other host's containers";
+
     public async Task<long> FenceOfAsync(string agentName, CancellationToken cancellationToken) =>
         await db.Agents.AsNoTracking().Where(a => a.Name == agentName).Select(a => a.FencingToken).SingleAsync(cancellationToken);
 

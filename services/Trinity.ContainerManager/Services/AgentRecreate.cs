@@ -39,6 +39,8 @@ public sealed class AgentRecreate(
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
         if (agent is null)
             return new RecreateResult.Refused(RotationFailureReason.NoPlacement, "the agent is not registered");
+        if (placements.ElsewhereThan(agent) is { } elsewhere)
+            return new RecreateResult.Refused(RotationFailureReason.NoPlacement, elsewhere);
         if (agent.Kind == AgentKind.Unmanaged)
             return new RecreateResult.Refused(RotationFailureReason.CannotRecreate,
                 $"agent {agentName} is unmanaged: this system reloads it but never recreates it, so its credential variables stay as its owner set them");

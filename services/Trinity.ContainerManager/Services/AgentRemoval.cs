@@ -44,6 +44,8 @@ public sealed class AgentRemoval(
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.RemovedAt == null, cancellationToken);
         if (agent is not { DeletedAt: not null })
             return new RemovalResult.Refused(RotationFailureReason.NoPlacement, agent is null ? "the agent is not registered" : "the agent is not deleted");
+        if (placements.ElsewhereThan(agent) is { } elsewhere)
+            return new RemovalResult.Refused(RotationFailureReason.NoPlacement, elsewhere);
         if (agent.FencingToken != fencingToken)
             return new RemovalResult.Refused(RotationFailureReason.FencingTokenStale, $"fencing token {fencingToken} is older than the agent's {agent.FencingToken}");
 

@@ -31,6 +31,8 @@ public sealed class AgentStart(
             return new StartResult.Refused("the agent is not registered with a base URL");
         if (agent.Kind == AgentKind.Unmanaged)
             return new StartResult.Refused("the agent is unmanaged: its owner starts it");
+        if (placements.ElsewhereThan(agent) is { } elsewhere)
+            return new StartResult.Refused(elsewhere);
 
         await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger, releaseWhenDone: true);
         await recreate.PutBackHalfWayAsync(agent, cancellationToken);

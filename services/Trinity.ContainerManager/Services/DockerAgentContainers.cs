@@ -4,12 +4,16 @@ using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
 using Trinity.ContainerManager.Configuration;
 using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Infrastructure.Placement;
 
 namespace Trinity.ContainerManager.Services;
 
 /// <summary>The Docker engine's side of an agent's container: what a recreate or a start asks of Docker, one call each.</summary>
-public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolClient agents, IOptions<ContainerManagerOptions> options)
+public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolClient agents, DockerHosts dockerHosts, IOptions<ContainerManagerOptions> options)
 {
+    /// <summary>On every container this manager creates: the Docker host it runs on (<c>docker ps --filter label=trinity.docker-host=…</c>).</summary>
+    public const string HostLabel = "trinity.docker-host";
+
     ContainerManagerOptions Options => options.Value;
 
     /// <returns>The container, or null when there is no such container.</returns>
@@ -87,6 +91,7 @@ public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolCli
             Name = old.Name.TrimStart('/'),
             Image = image,
             Env = environment,
+            Labels = new Dictionary<string, string>(old.Config.Labels ?? new Dictionary<string, string>()) { [HostLabel] = Options.Host },
             HostConfig = old.HostConfig,
         };
         if (old.HostConfig.NetworkMode is not ("host" or "default" or "bridge" or null) && old.NetworkSettings?.Networks is { Count: > 0 } networks)
@@ -108,12 +113,12 @@ public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolCli
             Name = name,
             Image = Options.AgentImage,
             Env = environment,
-            Labels = new Dictionary<string, string>(Options.Labels) { ["trinity.agent"] = agent.Name },
+            Labels = new Dictionary<string, string>(Options.Labels) { ["trinity.agent"] = agent.Name, [HostLabel] = Options.Host },
             HostConfig = new HostConfig
             {
-                // Host networking here: each agent server on its own loopback port (the base URL's). Otherwise the
-                // agents' network, where the container's name (the base URL's host) resolves.
-                NetworkMode = baseUri.IsLoopback ? "host" : Options.AgentNetwork,
+                // Host networking where the base URL is this host's address (or loopback): each agent server on its own
+                // port of it. Otherwise the agents' network, where the container's name (the base URL's host) resolves.
+                NetworkMode = baseUri.IsLoopback || baseUri.Host == dockerHosts.Find(Options.Host)?.Address ? "host" : Options.AgentNetwork,
                 Binds = [$"{name}-workspace:/home/developer"],
             },
         }, cancellationToken);

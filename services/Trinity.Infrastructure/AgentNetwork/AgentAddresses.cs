@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Trinity.Infrastructure.Placement;
 
 namespace Trinity.Infrastructure.AgentNetwork;
 
@@ -16,13 +17,16 @@ public sealed class AgentAddresses
     readonly string[] _hosts;
     readonly IReadOnlyList<IPNetwork> _networks;
 
-    public AgentAddresses(AgentNetworkOptions options)
+    /// <param name="dockerHosts">Each host's address is allowed besides: its host-networked agents answer there.</param>
+    public AgentAddresses(AgentNetworkOptions options, DockerHosts? dockerHosts = null)
     {
-        _hosts = Split(options.AllowedHosts);
-        _networks = Split(options.AllowedNetworks).Select(IPNetwork.Parse).ToList();
+        var hostAddresses = dockerHosts?.All.Select(h => h.Address).ToList() ?? [];
+        var literals = hostAddresses.Select(a => IPAddress.TryParse(a, out var ip) ? ip : null).OfType<IPAddress>();
+        _hosts = [.. Split(options.AllowedHosts), .. hostAddresses.Where(a => !IPAddress.TryParse(a, out _))];
+        _networks = [.. Split(options.AllowedNetworks).Select(IPNetwork.Parse), .. literals.Select(ip => new IPNetwork(ip, ip.GetAddressBytes().Length * 8))];
     }
 
-    public AgentAddresses(IOptions<AgentNetworkOptions> options) : this(options.Value)
+    public AgentAddresses(IOptions<AgentNetworkOptions> options, DockerHosts dockerHosts) : this(options.Value, dockerHosts)
     {
     }
 
@@ -96,6 +100,7 @@ public static class AgentNetworkRegistration
     {
         services.AddOptions<AgentNetworkOptions>().Bind(configuration.GetSection(AgentNetworkOptions.Section))
             .Validate(o => Validates(o), $"{AgentNetworkOptions.Section}:AllowedNetworks must be CIDR blocks, such as 127.0.0.0/8.").ValidateOnStart();
+        services.AddTrinityDockerHosts(configuration);
         services.AddSingleton<AgentAddresses>();
         return services;
     }

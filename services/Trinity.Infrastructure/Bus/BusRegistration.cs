@@ -6,6 +6,7 @@ using StackExchange.Redis;
 using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.Configuration;
 using Trinity.Infrastructure.Locking;
+using Trinity.Infrastructure.Placement;
 
 namespace Trinity.Infrastructure.Bus;
 
@@ -28,6 +29,7 @@ public static class BusRegistration
         });
 
         // Before MassTransit's own hosted service: hosted services start in the order they were added.
+        services.AddTrinityDockerHosts(configuration);
         services.AddHostedService<CommandQueues>();
         services.AddMassTransit(bus =>
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Trinity.Infrastructure.Configuration;
+using Trinity.Infrastructure.Placement;
 using Trinity.Messaging.Contracts;
 
 namespace Trinity.Infrastructure.Bus;
@@ -13,15 +14,14 @@ namespace Trinity.Infrastructure.Bus;
 /// declares them (a quorum queue, or a classic one, bound to the exchange of its name). Commands go to the queue's
 /// exchange (<see cref="EntityNames.QueueAddress"/>), never declaring the queue on the way: a sender's declaration
 /// carries no queue type, and the broker refuses it for a quorum queue (or, first, makes the queue classic). So a
-/// command sent before its consumer ever started waits in its queue, as before.
+/// command sent before its consumer ever started waits in its queue, as before — a command for a Docker host whose
+/// manager is down waits for it there.
 /// </summary>
-public sealed class CommandQueues(IOptions<RabbitMqOptions> options, ILogger<CommandQueues> logger) : IHostedService
+public sealed class CommandQueues(IOptions<RabbitMqOptions> options, DockerHosts dockerHosts, ILogger<CommandQueues> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> All =
-    [
-        EntityNames.Queues.RotationWorker, EntityNames.Queues.ContainerManager, EntityNames.Queues.ContainerStarts,
-        EntityNames.Queues.ContainerRemovals, EntityNames.Queues.ContainerReads,
-    ];
+    /// <summary>The worker's queue and every queue of each Docker host's container manager.</summary>
+    public IReadOnlyList<string> All =>
+        [EntityNames.Queues.RotationWorker, .. dockerHosts.All.SelectMany(host => EntityNames.Queues.ContainerManagerQueuesOf(host.Name))];
 
     /// <summary>As long as MassTransit waits for the broker at start.</summary>
     static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);

@@ -40,6 +40,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
         {
             entity.HasKey(x => x.Name);
             entity.Property(x => x.Name).HasMaxLength(63);
+            entity.Property(x => x.DockerHost).HasMaxLength(Messaging.Contracts.Identity.DockerHostName.MaxLength);
             entity.HasIndex(x => x.SubscriptionId);
             entity.HasOne<Subscription>().WithMany().HasForeignKey(x => x.SubscriptionId).OnDelete(DeleteBehavior.Restrict);
             entity.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValue(AgentKind.Managed).HasSentinel(AgentKind.Managed);

@@ -63,7 +63,7 @@ public sealed class RotationLifecycle(
     public async Task<NextState> StartRecreateAsync(AgentCredentialState saga, Agent agent, Subscription? target, RotationCause cause, string reason)
     {
         var rotation = await AssignAsync(saga, agent, target, cause, SwitchMethod.Recreate, Options.DrainTimeout + Options.RecreateBudget);
-        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager), new RecreateContainer
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(agent.DockerHost)), new RecreateContainer
         {
             RotationId = rotation.Id,
             AgentName = agent.Name,
@@ -88,7 +88,7 @@ public sealed class RotationLifecycle(
         }
         var rotation = await AssignAsync(saga, agent, null, new RotationCause(rotationId, SwitchTrigger.Deletion, causationId, $"the agent was deleted at {deletedAt:O}"),
             SwitchMethod.Removed, Options.DrainTimeout + Options.RecreateBudget);
-        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerRemovals), new RemoveAgentContainer
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerRemovalsOf(agent.DockerHost)), new RemoveAgentContainer
         {
             RotationId = rotation.Id,
             AgentName = agent.Name,
@@ -139,13 +139,14 @@ public sealed class RotationLifecycle(
             return true;
         }
         // A missing fingerprint is never a mismatch: the reference agent answers without one.
-        if (!await db.Agents.AnyAsync(a => a.Name == saga.AgentName && a.ContainerId != null, cancellationToken))
+        var host = await db.Agents.Where(a => a.Name == saga.AgentName && a.ContainerId != null).Select(a => a.DockerHost).SingleOrDefaultAsync(cancellationToken);
+        if (host is null)
         {
             await CompleteAsync(saga, SwitchMethod.HotReload, null,
                 "acknowledged: the agent answered without a fingerprint and has no container whose override file could be read", cancellationToken);
             return true;
         }
-        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerReads),
+        outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerReadsOf(host)),
             new ReadOverrideFile { RotationId = saga.RotationId!.Value, AgentName = saga.AgentName }, saga.CorrelationId);
         logger.LogInformation("Agent {AgentName} reloaded without saying what it runs; rotation {RotationId} reads its override file", saga.AgentName, saga.RotationId);
         return false;

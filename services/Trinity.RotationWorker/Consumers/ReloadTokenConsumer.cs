@@ -116,7 +116,7 @@ public sealed class ReloadTokenConsumer(
             return;
         }
         logger.LogWarning("Rotation {RotationId} of agent {AgentName} falls back to a drained recreate: {Reason}", context.Message.RotationId, context.Message.AgentName, reason);
-        var containerManager = await context.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
+        var containerManager = await context.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(agent.DockerHost)));
         await containerManager.Send(new RecreateContainer
         {
             RotationId = context.Message.RotationId,

@@ -47,8 +47,7 @@ public sealed class When_the_broker_restarts(When_the_broker_restarts.Scenario s
             {
                 ("Trinity.Orchestrator", "orchestrator", new[] { EntityNames.Queues.FailureIntake, EntityNames.Queues.AgentCredentials, EntityNames.Queues.SubscriptionChanges }),
                 ("Trinity.RotationWorker", "rotation-worker", new[] { EntityNames.Queues.RotationWorker }),
-                ("Trinity.ContainerManager", "container-manager",
-                    new[] { EntityNames.Queues.ContainerManager, EntityNames.Queues.ContainerStarts, EntityNames.Queues.ContainerRemovals, EntityNames.Queues.ContainerReads }),
+                ("Trinity.ContainerManager", "container-manager", EntityNames.Queues.ContainerManagerQueuesOf(DockerHostName.Local).ToArray()),
             })
             {
                 var url = $"http://127.0.0.1:{FreePort.Next()}";

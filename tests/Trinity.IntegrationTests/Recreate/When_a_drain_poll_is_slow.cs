@@ -1,5 +1,6 @@
 using System.Net;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
@@ -46,7 +47,7 @@ public sealed class When_a_drain_poll_is_slow(When_a_drain_poll_is_slow.Scenario
                 ["Trinity__ContainerManager__AgentCallTimeout"] = "00:00:02",
                 ["Trinity__ContainerManager__DrainTimeToLive"] = "00:00:03",
             });
-            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
+            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(DockerHostName.Local)));
 
             var patient = proxies["patient"].Client;
             Turn = await patient.StartTurnAsync(durationSeconds: 8);

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
@@ -46,7 +47,7 @@ public sealed class When_a_recreate_loses_its_lease_or_fails_half_way(When_a_rec
                 ["Trinity__FaultInjection__Points__recreate-stopped"] = "pause:4000",
                 ["Trinity__FaultInjection__Points__recreate-created"] = "fail",
             });
-            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
+            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(DockerHostName.Local)));
             Task Recreate(string name) => manager.Send(new RecreateContainer
             {
                 RotationId = Rotations[name], AgentName = name, Reason = "a test", DrainTimeout = TimeSpan.FromSeconds(30), FencingToken = 0,

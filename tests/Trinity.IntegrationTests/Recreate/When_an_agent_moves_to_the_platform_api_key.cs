@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
@@ -41,7 +42,7 @@ public sealed class When_an_agent_moves_to_the_platform_api_key(When_an_agent_mo
             (EnvironmentAfter, ContainerAfterFirst) = (after.Config.Env, after.ID);
 
             var rotation = (await RotationsAsync("keyed")).Single();
-            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
+            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(DockerHostName.Local)));
             await manager.Send(new RecreateContainer
             {
                 RotationId = rotation.Id, AgentName = "keyed", Reason = "redelivered", DrainTimeout = TimeSpan.FromSeconds(1), FencingToken = rotation.FencingToken,

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
@@ -36,7 +37,7 @@ public sealed class When_the_container_manager_is_killed_mid_recreate(When_the_c
                 ["Trinity__FaultInjection__Points__recreate-removed"] = "crash",
             });
 
-            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManager));
+            var manager = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(DockerHostName.Local)));
             await manager.Send(new RecreateContainer { RotationId = RotationId, AgentName = "mortal", Reason = "a test", DrainTimeout = TimeSpan.FromSeconds(10), FencingToken = 0 });
             await dying.WaitForExitAsync(TimeSpan.FromSeconds(60));
             CrashExit = dying.ExitCode;

@@ -63,7 +63,7 @@ public sealed class When_an_agent_address_points_elsewhere(When_an_agent_address
         using var socket = new TcpListener(IPAddress.Loopback, 0);
         socket.Start();
         var port = ((IPEndPoint)socket.LocalEndpoint).Port;
-        var addresses = new AgentAddresses(Options.Create(new AgentNetworkOptions { AllowedHosts = "localhost", AllowedNetworks = "10.0.0.0/8" }));
+        var addresses = new AgentAddresses(new AgentNetworkOptions { AllowedHosts = "localhost", AllowedNetworks = "10.0.0.0/8" });
         using var http = new HttpClient(addresses.CreateHandler());
 
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => http.PostAsync($"http://{host}:{port}/api/credentials/reload-token", new StringContent("{}")));
@@ -79,7 +79,7 @@ public sealed class When_an_agent_address_points_elsewhere(When_an_agent_address
         using var socket = new TcpListener(IPAddress.Loopback, 0);
         socket.Start();
         var port = ((IPEndPoint)socket.LocalEndpoint).Port;
-        using var http = new HttpClient(new AgentAddresses(Options.Create(new AgentNetworkOptions())).CreateHandler()) { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(new AgentAddresses(new AgentNetworkOptions()).CreateHandler()) { Timeout = TimeSpan.FromSeconds(2) };
 
         var calling = http.GetAsync($"http://localhost:{port}/health");
         using var accepted = await socket.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(5));

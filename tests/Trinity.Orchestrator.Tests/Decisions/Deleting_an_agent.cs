@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Orchestrator.Rotations;
 
@@ -26,7 +27,7 @@ public sealed class Deleting_an_agent(OrchestratorStores stores) : DecisionSpecs
 
         var (command, destination) = Assert.Single(d.Staged<RemoveAgentContainer>());
         Assert.Equal((1L, saga.RotationId!.Value), (command.FencingToken, command.RotationId));
-        Assert.Equal(EntityNames.QueueAddress(EntityNames.Queues.ContainerRemovals).ToString(), destination);
+        Assert.Equal(EntityNames.QueueAddress(EntityNames.Queues.ContainerRemovalsOf(DockerHostName.Local)).ToString(), destination);
         Assert.Empty(d.Staged<ReloadToken>());
         Assert.Null(d.Agent(saga).SubscriptionId);
         Assert.Equal((SwitchTrigger.Deletion, SwitchMethod.Removed), (d.Rotation(saga)!.Trigger, d.Rotation(saga)!.Method));

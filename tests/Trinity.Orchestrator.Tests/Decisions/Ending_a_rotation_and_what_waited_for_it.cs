@@ -34,7 +34,7 @@ public sealed class Ending_a_rotation_and_what_waited_for_it(OrchestratorStores 
         Assert.Null(d.Agent(saga).SubscriptionId);
         var (recreate, destination) = Assert.Single(d.Staged<RecreateContainer>());
         Assert.Equal((1L, TimeSpan.FromMinutes(2)), (recreate.FencingToken, recreate.DrainTimeout));
-        Assert.Equal("exchange:trinity.container-manager", destination);
+        Assert.Equal("exchange:trinity.container-manager.host.local", destination);
         Assert.Empty(d.Staged<ReloadToken>());
         // Drain (2 min) + recreate budget (60 s): the lease was extended from the hot-reload's 60 s.
         Assert.InRange((await d.LeaseTimeToLiveAsync(saga))!.Value, TimeSpan.FromSeconds(170), TimeSpan.FromSeconds(180));

@@ -70,7 +70,7 @@ public sealed class Verifying_a_hot_reload(OrchestratorStores stores) : Decision
         Assert.False(await d.Lifecycle.ConfirmReloadAsync(saga, "", default));
 
         var (read, destination) = Assert.Single(d.Staged<ReadOverrideFile>());
-        Assert.Equal((saga.RotationId, saga.AgentName, "exchange:trinity.container-manager.reads"), (read.RotationId, read.AgentName, destination));
+        Assert.Equal((saga.RotationId, saga.AgentName, "exchange:trinity.container-manager.host.local.reads"), (read.RotationId, read.AgentName, destination));
         Assert.Equal(RotationOutcome.InProgress, d.Rotation(saga)!.Outcome);
     });
 

@@ -17,7 +17,13 @@ public sealed class Agent
     /// </summary>
     public long FencingToken { get; set; }
 
-    /// <summary>Where the agent server answers: <c>http://127.0.0.1:{port}</c> with host networking.</summary>
+    /// <summary>
+    /// The Docker host the agent is placed on (a name of <c>Trinity:DockerHosts</c>): only that host's container manager
+    /// starts, recreates or removes its container, and it moves to another only by an operator's move.
+    /// </summary>
+    public string DockerHost { get; set; } = Messaging.Contracts.Identity.DockerHostName.Local;
+
+    /// <summary>Where the agent server answers: <c>http://{its host's address}:{port}</c> with host networking.</summary>
     public string? BaseUrl { get; set; }
 
     /// <summary>Who runs the agent's container: this system (managed, adopted) or its owner (unmanaged: reloaded, never started or recreated).</summary>

@@ -50,6 +50,12 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("deleted_at");
 
+                    b.Property<string>("DockerHost")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("docker_host");
+
                     b.Property<byte[]>("EncryptedControlKey")
                         .HasColumnType("bytea")
                         .HasColumnName("encrypted_control_key");

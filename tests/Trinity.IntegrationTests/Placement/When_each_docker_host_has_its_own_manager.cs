@@ -1,0 +1,111 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Messages;
+using Trinity.Testing;
+
+namespace Trinity.IntegrationTests.Placement;
+
+/// <summary>
+/// Two Docker hosts, north and south, each with its own container manager behind its own queues (both managers talk to
+/// this machine's one engine here; <c>make cluster</c> gives each its own). Both agents need a recreate — they move to
+/// the platform API key — while south's manager is down: north's agent is recreated by north's manager, south's
+/// command waits in south's queue, its agent shown recreating in the API, until south's manager starts and carries it
+/// out. A recreate of south's agent sent to north's queue is refused there, and nothing of south's is touched.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_host_has_its_own_manager.Scenario scenario)
+    : IClassFixture<When_each_docker_host_has_its_own_manager.Scenario>
+{
+    public sealed class Scenario : TrinityTestSystem
+    {
+        public const string PlatformKey = "sk-ant-api03-platform-key-for-host-tests-0123456789";
+        public static readonly Dictionary<string, string?> Hosts = new() { ["Trinity__DockerHosts"] = "north=127.0.0.1,south=127.0.0.2" };
+
+        public ContainerAgent North { get; private set; } = null!;
+        public ContainerAgent South { get; private set; } = null!;
+        public JsonElement SouthWhileItsManagerIsDown { get; private set; }
+        public QueueCounts SouthQueueWhileItsManagerIsDown { get; private set; } = null!;
+        public string SouthContainerWhileItsManagerIsDown { get; private set; } = "";
+        public TokenRotationFailed Misrouted { get; private set; } = null!;
+        public string SouthContainerAfterTheMisroutedCommand { get; private set; } = "";
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            var token = Canary.NewToken();
+            var a = await AddSubscriptionAsync("subscription-a", token);
+            North = await RunContainerAgentAsync("north-agent", token);
+            South = await RunContainerAgentAsync("south-agent", token, address: "127.0.0.2");
+            foreach (var (agent, host) in new[] { (North, "north"), (South, "south") })
+            {
+                await RegisterAgentAsync(agent.AgentName, a.Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
+                await using var db = NewDbContext();
+                await db.Agents.Where(x => x.Name == agent.AgentName).ExecuteUpdateAsync(x => x.SetProperty(p => p.UseApiKey, true).SetProperty(p => p.DockerHost, host));
+            }
+            await StartObserverAsync();
+            await StartOrchestratorAsync(extra: Hosts);
+            var (_, api) = await StartApiAsync(Hosts);
+            await StartManagerOfAsync("north");
+
+            // A command for south's agent on north's queue (a misrouting producer, say): refused before anything is touched.
+            var north = await Observer.Bus.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf("north")));
+            var stray = Guid.NewGuid();
+            await north.Send(new RecreateContainer { RotationId = stray, AgentName = "south-agent", Reason = "misrouted", DrainTimeout = TimeSpan.FromSeconds(1), FencingToken = 0 });
+            await Eventually.Until(() => Observer.Received<TokenRotationFailed>().Any(f => f.RotationId == stray), "north's manager to answer the misrouted command");
+            Misrouted = Observer.Received<TokenRotationFailed>().Single(f => f.RotationId == stray);
+            SouthContainerAfterTheMisroutedCommand = (await Containers.ByNameAsync("south-agent")).ID;
+
+            foreach (var agent in new[] { "north-agent", "south-agent" })
+                await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = agent, SubscriptionId = null, RequestedBy = "operator" });
+            await Eventually.Until(() => Observer.Received<ContainerRecreated>().Any(r => r.AgentName == "north-agent"), "north's recreate", TimeSpan.FromSeconds(60));
+            var southQueue = EntityNames.Queues.ContainerManagerOf("south");
+            await Eventually.Until(async () => (await QueuesAsync()).Any(q => q.Name == southQueue && q.Ready == 1), "south's recreate to wait in its queue");
+            SouthQueueWhileItsManagerIsDown = (await QueuesAsync()).Single(q => q.Name == southQueue);
+            SouthWhileItsManagerIsDown = await api.GetFromJsonAsync<JsonElement>("/api/agents/south-agent");
+            SouthContainerWhileItsManagerIsDown = (await Containers.ByNameAsync("south-agent")).ID;
+
+            await StartManagerOfAsync("south");
+            await Eventually.Until(() => Observer.Received<ContainerRecreated>().Any(r => r.AgentName == "south-agent"), "south's recreate", TimeSpan.FromSeconds(60));
+            await WaitUntilQuietAsync();
+        }
+
+        Task<ServiceProcess> StartManagerOfAsync(string host) => StartContainerManagerAsync($"container-manager-{host}", new Dictionary<string, string?>(Hosts)
+        {
+            ["Trinity__ContainerManager__Host"] = host,
+            ["Trinity__ContainerManager__PlatformApiKey"] = PlatformKey,
+        });
+    }
+
+    [Fact]
+    public void One_hosts_recreates_go_on_while_another_hosts_manager_is_down_and_wait_for_it_in_its_queue()
+    {
+        Assert.True(scenario.Observer.Received<ContainerRecreated>().First(r => r.AgentName == "north-agent").NewContainerId is { Length: > 0 });
+        Assert.Equal((1, 0), (scenario.SouthQueueWhileItsManagerIsDown.Ready, scenario.SouthQueueWhileItsManagerIsDown.Consumers));
+        Assert.Equal(("Recreating", "south"), (scenario.SouthWhileItsManagerIsDown.GetProperty("state").GetString(), scenario.SouthWhileItsManagerIsDown.GetProperty("host").GetString()));
+        Assert.Equal(scenario.South.ContainerId, scenario.SouthContainerWhileItsManagerIsDown);
+    }
+
+    [Fact]
+    public async Task Each_agents_container_is_recreated_by_its_own_hosts_manager_on_its_own_address()
+    {
+        foreach (var (agent, host) in new[] { (scenario.North, "north"), (scenario.South, "south") })
+        {
+            var recreated = scenario.Observer.Received<ContainerRecreated>().Single(r => r.AgentName == agent.AgentName);
+            var container = await scenario.Containers.ByNameAsync(agent.AgentName);
+            Assert.Equal((recreated.NewContainerId, host), (container.ID, container.Config.Labels["trinity.docker-host"]));
+            Assert.Contains($"ANTHROPIC_API_KEY={Scenario.PlatformKey}", container.Config.Env);
+            Assert.True(await agent.IsHealthyAsync(), $"{agent.AgentName} answers at {agent.BaseUrl} after its recreate");
+        }
+        Assert.StartsWith("http://127.0.0.2:", scenario.South.BaseUrl, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_recreate_sent_to_another_hosts_manager_is_refused_and_touches_nothing()
+    {
+        Assert.Equal(RotationFailureReason.NoPlacement, scenario.Misrouted.Reason);
+        Assert.Contains("placed on Docker host south; this manager serves north", scenario.Misrouted.Detail, StringComparison.Ordinal);
+        Assert.Equal(scenario.South.ContainerId, scenario.SouthContainerAfterTheMisroutedCommand);
+    }
+}
