@@ -45,6 +45,7 @@ api.MapOpenApi("/openapi/{documentName}.json");
 api.MapSubscriptionRoutes()
     .MapAgentRoutes()
     .MapAdoptionRoutes()
+    .MapMoveRoutes()
     .MapFailureRoutes()
     .MapOutboxRoutes();
 await app.RunAsync();

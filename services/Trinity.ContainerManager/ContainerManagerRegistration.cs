@@ -33,6 +33,7 @@ public static class ContainerManagerRegistration
         services.AddScoped<AgentRecreate>();
         services.AddScoped<AgentStart>();
         services.AddScoped<AgentRemoval>();
+        services.AddScoped<AgentMove>();
         services.AddScoped<AdoptableContainers>();
         return services;
     }
@@ -42,6 +43,7 @@ public static class ContainerManagerRegistration
         bus.AddConsumer<RecreateContainerConsumer, RecreateContainerConsumerDefinition>();
         bus.AddConsumer<StartAgentContainerConsumer, StartAgentContainerConsumerDefinition>();
         bus.AddConsumer<RemoveAgentContainerConsumer, RemoveAgentContainerConsumerDefinition>();
+        bus.AddConsumer<MoveAgentContainerConsumer, MoveAgentContainerConsumerDefinition>();
         bus.AddConsumer<ReadOverrideFileConsumer, ReadOverrideFileConsumerDefinition>();
         bus.AddConsumer<DescribeAgentContainersConsumer, DescribeAgentContainersConsumerDefinition>();
     }

@@ -18,8 +18,8 @@ public sealed class Contract_messages
     public void Every_message_of_the_design_is_a_contract() =>
         Assert.Equal(
             [
-                "AgentContainerRemoved", "AgentContainerStarted", "AgentContainersDescribed", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
-                "ContainerRecreateSkipped", "ContainerRecreated", "DescribeAgentContainers", "OverrideFileRead", "ReadOverrideFile", "RecreateContainer", "ReloadToken", "RemoveAgentContainer", "ReportSubscriptionFailure", "RotationDeadlinePassed",
+                "AgentContainerMoved", "AgentContainerRemoved", "AgentContainerStarted", "AgentContainersDescribed", "AgentSubscriptionSwitched", "AgentSubscriptionsExhausted", "AgentTokenRefreshRequested",
+                "ContainerRecreateSkipped", "ContainerRecreated", "DescribeAgentContainers", "MoveAgentContainer", "OverrideFileRead", "ReadOverrideFile", "RecreateContainer", "ReloadToken", "RemoveAgentContainer", "ReportSubscriptionFailure", "RotationDeadlinePassed",
                 "StartAgentContainer", "SubscriptionDisabled", "SubscriptionFailureReported", "SubscriptionKeyRolledOver", "SubscriptionReassignmentRequested",
                 "SubscriptionRemoved", "TokenReloadFellBack", "TokenReloaded", "TokenRotationFailed",
             ],

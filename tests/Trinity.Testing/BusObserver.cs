@@ -56,6 +56,7 @@ public sealed class BusObserver : IAsyncDisposable
                 endpoint.Handler<ContainerRecreateSkipped>(context => observer!.Record(context.Message, context.MessageId));
                 endpoint.Handler<AgentContainerStarted>(context => observer!.Record(context.Message, context.MessageId));
                 endpoint.Handler<AgentContainerRemoved>(context => observer!.Record(context.Message, context.MessageId));
+                endpoint.Handler<AgentContainerMoved>(context => observer!.Record(context.Message, context.MessageId));
             });
             if (containerManager is not null)
             {

@@ -29,9 +29,10 @@ public sealed record ReassignRequest(Guid? SubscriptionId);
 /// <param name="Kind">managed, adopted or unmanaged (reloaded, never started or recreated).</param>
 /// <param name="Authenticated">Whether the agent asks for a key before it reads a reload, as probed at registration; null when unknown.</param>
 /// <param name="Verification">How its last hot-reload was known to land: observed (a fingerprint) or acknowledged.</param>
+/// <param name="Host">The Docker host it is placed on; <paramref name="BaseUrl"/> is where its agent server answers there.</param>
 public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint,
     RotationResponse? LastRotation, int FailedAttempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastFailure = null,
-    string Kind = "managed", bool? Authenticated = null, string? Verification = null, string? Host = null);
+    string Kind = "managed", bool? Authenticated = null, string? Verification = null, string? Host = null, string? BaseUrl = null);
 
 public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail,
     DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null)
@@ -179,7 +180,8 @@ public static class AgentRoutes
         RotationResponse.Lower(agent.Kind)!,
         agent.Authenticated,
         RotationResponse.Lower(verification),
-        agent.DockerHost);
+        agent.DockerHost,
+        agent.BaseUrl);
 
     /// <summary>
     /// An operator's "try this agent again now": the agent's state machine starts its back-off afresh and brings it to

@@ -23,4 +23,7 @@ public sealed class ApiOptions
     /// <summary>The ports <c>{port}</c> is chosen from, as <c>first-last</c>.</summary>
     [RegularExpression(@"^\d{1,5}-\d{1,5}$", ErrorMessage = "Trinity:Api:AgentPorts is a range such as 18000-18999.")]
     public string AgentPorts { get; set; } = "18000-18999";
+
+    /// <summary>How long a move to another Docker host lets the agent's turns end before its container is stopped.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Trinity.Messaging.Contracts;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
@@ -12,7 +13,9 @@ namespace Trinity.IntegrationTests.Placement;
 /// this machine's one engine here; <c>make cluster</c> gives each its own). Both agents need a recreate — they move to
 /// the platform API key — while south's manager is down: north's agent is recreated by north's manager, south's
 /// command waits in south's queue, its agent shown recreating in the API, until south's manager starts and carries it
-/// out. A recreate of south's agent sent to north's queue is refused there, and nothing of south's is touched.
+/// out. A recreate of south's agent sent to north's queue is refused there, and nothing of south's is touched. Then an
+/// operator moves a third agent from north to south: drained and removed by north's manager, its volume left there,
+/// started by south's at south's address, with its subscription's token.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_host_has_its_own_manager.Scenario scenario)
@@ -30,14 +33,24 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         public string SouthContainerWhileItsManagerIsDown { get; private set; } = "";
         public TokenRotationFailed Misrouted { get; private set; } = null!;
         public string SouthContainerAfterTheMisroutedCommand { get; private set; } = "";
+        public string Token { get; private set; } = "";
+        public ContainerAgent Mover { get; private set; } = null!;
+        public JsonElement MoveAnswer { get; private set; }
+        public AgentContainerMoved Moved { get; private set; } = null!;
+        public JsonElement MoverAfterwards { get; private set; }
+        public string? MoverFingerprintAfterwards { get; private set; }
 
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            var token = Canary.NewToken();
+            var token = Token = Canary.NewToken();
             var a = await AddSubscriptionAsync("subscription-a", token);
             North = await RunContainerAgentAsync("north-agent", token);
             South = await RunContainerAgentAsync("south-agent", token, address: "127.0.0.2");
+            Mover = await RunContainerAgentAsync("mover", token);
+            await RegisterAgentAsync(Mover.AgentName, a.Id, Mover.BaseUrl, Mover.ControlKey, Mover.ContainerId);
+            await using (var db = NewDbContext())
+                await db.Agents.Where(x => x.Name == Mover.AgentName).ExecuteUpdateAsync(x => x.SetProperty(p => p.DockerHost, "north"));
             foreach (var (agent, host) in new[] { (North, "north"), (South, "south") })
             {
                 await RegisterAgentAsync(agent.AgentName, a.Id, agent.BaseUrl, agent.ControlKey, agent.ContainerId);
@@ -69,12 +82,23 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
             await StartManagerOfAsync("south");
             await Eventually.Until(() => Observer.Received<ContainerRecreated>().Any(r => r.AgentName == "south-agent"), "south's recreate", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
+
+            using var moving = await api.PostAsJsonAsync("/api/agents/mover/move", new { host = "south" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, moving.StatusCode);
+            MoveAnswer = await moving.Content.ReadFromJsonAsync<JsonElement>();
+            await Eventually.Until(() => Observer.Received<AgentContainerStarted>().Any(r => r.AgentName == "mover"), "the mover to start on south", TimeSpan.FromSeconds(60));
+            await WaitUntilQuietAsync();
+            Moved = Observer.Received<AgentContainerMoved>().Single();
+            MoverAfterwards = await api.GetFromJsonAsync<JsonElement>("/api/agents/mover");
+            MoverFingerprintAfterwards = await PlacedLiveFingerprintAsync("mover");
         }
 
         Task<ServiceProcess> StartManagerOfAsync(string host) => StartContainerManagerAsync($"container-manager-{host}", new Dictionary<string, string?>(Hosts)
         {
             ["Trinity__ContainerManager__Host"] = host,
             ["Trinity__ContainerManager__PlatformApiKey"] = PlatformKey,
+            ["Trinity__ContainerManager__ContainerNamePrefix"] = $"trinity-test-{RunId}-",
+            [$"Trinity__ContainerManager__Labels__{AgentContainers.TestRunLabel}"] = RunId,
         });
     }
 
@@ -107,5 +131,22 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         Assert.Equal(RotationFailureReason.NoPlacement, scenario.Misrouted.Reason);
         Assert.Contains("placed on Docker host south; this manager serves north", scenario.Misrouted.Detail, StringComparison.Ordinal);
         Assert.Equal(scenario.South.ContainerId, scenario.SouthContainerAfterTheMisroutedCommand);
+    }
+
+    [Fact]
+    public async Task An_agent_moved_to_another_host_is_drained_leaves_its_volume_and_runs_there_with_its_token()
+    {
+        Assert.Equal(("north", "south"), (scenario.MoveAnswer.GetProperty("from").GetString(), scenario.MoveAnswer.GetProperty("to").GetString()));
+        Assert.Contains("stays on Docker host north", scenario.MoveAnswer.GetProperty("workspace").GetString(), StringComparison.Ordinal);
+        var port = new Uri(scenario.Mover.BaseUrl).Port;
+        Assert.Equal((scenario.Mover.ContainerId, true, 0, $"http://127.0.0.2:{port}"),
+            (scenario.Moved.OldContainerId, scenario.Moved.Drained, scenario.Moved.TurnsOutlivingDrain, scenario.Moved.BaseUrl));
+        Assert.Equal(scenario.Containers.WorkspaceVolume("mover"), scenario.Moved.WorkspaceVolumeLeftBehind);
+
+        Assert.Equal(("south", $"http://127.0.0.2:{port}"), (scenario.MoverAfterwards.GetProperty("host").GetString(), scenario.MoverAfterwards.GetProperty("baseUrl").GetString()));
+        var container = await scenario.Containers.ByNameAsync("mover");
+        Assert.NotEqual(scenario.Mover.ContainerId, container.ID);
+        Assert.Equal("south", container.Config.Labels["trinity.docker-host"]);
+        Assert.Equal(TokenFingerprint.Of(scenario.Token), scenario.MoverFingerprintAfterwards);
     }
 }
