@@ -41,6 +41,9 @@ public static class AgentMoves
                 ? $"Agent {name} is unmanaged: its owner runs it, wherever that is; register it again at its new base URL."
                 : $"Agent {name}'s container was adopted: this system did not start it and cannot start it elsewhere with what it had.");
 
+        var baseUrl = DockerHosts.OnHost(agent.BaseUrl, target);
+        if (await db.Agents.AnyAsync(a => a.BaseUrl == baseUrl && a.DeletedAt == null && a.Name != name, cancellationToken))
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Another agent is registered at {baseUrl}, where {name} would answer on {target.Name}.");
         var requestId = Guid.NewGuid();
         outbox.Send(EntityNames.QueueAddress(EntityNames.Queues.ContainerManagerOf(agent.DockerHost)), new MoveAgentContainer
         {
@@ -52,7 +55,7 @@ public static class AgentMoves
             requestId,
             from = agent.DockerHost,
             to = target.Name,
-            baseUrl = DockerHosts.OnHost(agent.BaseUrl, target),
+            baseUrl,
             workspace = $"The workspace volume of {name} stays on Docker host {agent.DockerHost}: on {target.Name} the agent starts with a new, empty one.",
         });
     }

@@ -20,19 +20,35 @@ public sealed class MoveAgentContainerConsumer(AgentMove move, ILogger<MoveAgent
         var agentName = AgentName.Normalize(command.AgentName);
         var owner = AgentIdentity.NameBased(AgentIdentity.For(agentName), $"move:{command.RequestId}");
         var result = await move.MoveAsync(agentName, command.ToHost, owner, command.DrainTimeout, context.CancellationToken);
-        if (result is MoveResult.Refused refused)
+        // Where the agent is placed now: the new host, or — its placement unchanged — this one.
+        string host;
+        switch (result)
         {
-            logger.LogError("Agent {AgentName} cannot be moved to Docker host {ToHost}: {Reason}", agentName, command.ToHost, refused.Reason);
-            return;
+            case MoveResult.Refused refused:
+                logger.LogError("Agent {AgentName} is not moved to Docker host {ToHost}: {Reason}", agentName, command.ToHost, refused.Reason);
+                return;
+            case MoveResult.StaysHere stays:
+                logger.LogError("Agent {AgentName} could not be moved to Docker host {ToHost}: {Reason}; it stays on {Host} and is started there again",
+                    agentName, command.ToHost, stays.Reason, move.Host);
+                host = move.Host;
+                break;
+            case MoveResult.AlreadyThere there:
+                host = there.Host;
+                break;
+            case MoveResult.Moved moved:
+                host = moved.ToHost;
+                break;
+            default:
+                throw new InvalidOperationException($"Unexpected result {result}");
         }
-        var starts = await context.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerStartsOf(command.ToHost)));
+        var starts = await context.GetSendEndpoint(EntityNames.QueueAddress(EntityNames.Queues.ContainerStartsOf(host)));
         await starts.Send(new StartAgentContainer { AgentName = agentName }, send => send.MustReachAQueue());
-        if (result is MoveResult.Moved moved)
+        if (result is MoveResult.Moved m)
             await context.Publish(new AgentContainerMoved
             {
-                RequestId = command.RequestId, AgentName = agentName, FromHost = moved.FromHost, ToHost = command.ToHost, BaseUrl = moved.BaseUrl,
-                OldContainerId = moved.OldContainerId, WorkspaceVolumeLeftBehind = moved.VolumeLeftBehind,
-                TurnsOutlivingDrain = moved.Drain.TurnsOutliving, Drained = moved.Drain.Drained,
+                RequestId = command.RequestId, AgentName = agentName, FromHost = m.FromHost, ToHost = m.ToHost, BaseUrl = m.BaseUrl,
+                OldContainerId = m.OldContainerId, WorkspaceVolumeLeftBehind = m.VolumeLeftBehind,
+                TurnsOutlivingDrain = m.Drain.TurnsOutliving, Drained = m.Drain.Drained,
             });
     }
 }

@@ -13,11 +13,18 @@ namespace Trinity.ContainerManager.Services;
 public abstract record MoveResult
 {
     /// <param name="VolumeLeftBehind">The workspace volume the old container mounted, which stays on the old host.</param>
-    public sealed record Moved(string FromHost, string BaseUrl, string? OldContainerId, string? VolumeLeftBehind, DrainOutcome Drain) : MoveResult;
+    public sealed record Moved(string FromHost, string ToHost, string BaseUrl, string? OldContainerId, string? VolumeLeftBehind, DrainOutcome Drain) : MoveResult;
 
     /// <summary>Placed on the target host already (the command redelivered after the placement was written): only its start is sent again.</summary>
-    public sealed record AlreadyThere : MoveResult;
+    public sealed record AlreadyThere(string Host) : MoveResult;
 
+    /// <summary>
+    /// Its container here was stopped or removed, but the move could not be finished (a newer rotation's fence came
+    /// between, or Docker or the database failed): the placement is unchanged, and its start is sent here again.
+    /// </summary>
+    public sealed record StaysHere(string Reason) : MoveResult;
+
+    /// <summary>Nothing was touched.</summary>
     public sealed record Refused(string Reason) : MoveResult;
 }
 
@@ -40,45 +47,67 @@ public sealed class AgentMove(
 {
     const string Workspace = "/home/developer";
 
+    /// <summary>The Docker host this manager serves.</summary>
+    public string Host => options.Value.Host;
+
     public async Task<MoveResult> MoveAsync(string agentName, string toHost, Guid owner, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
-        var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
         var target = dockerHosts.Find(toHost);
-        if (agent is null || target is null)
-            return new MoveResult.Refused(agent is null ? "the agent is not registered" : dockerHosts.Unknown(toHost));
-        if (agent.DockerHost == target.Name)
-            return new MoveResult.AlreadyThere();
-        if (placements.ElsewhereThan(agent) is { } elsewhere)
-            return new MoveResult.Refused(elsewhere);
-        if (agent.Kind != AgentKind.Managed || agent.BaseUrl is null)
-            return new MoveResult.Refused($"agent {agentName} is {agent.Kind.ToString().ToLowerInvariant()}: only an agent this system started is moved, and started again elsewhere");
+        if (target is null)
+            return new MoveResult.Refused(dockerHosts.Unknown(toHost));
+        var agent = await db.Agents.SingleOrDefaultAsync(a => a.Name == agentName && a.DeletedAt == null, cancellationToken);
+        if (WhyNot(agent, target) is { } early)
+            return early;
 
         await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger, releaseWhenDone: true);
-        await recreate.PutBackHalfWayAsync(agent, cancellationToken);
-        await db.Entry(agent).ReloadAsync(cancellationToken);
+        await recreate.PutBackHalfWayAsync(agent!, cancellationToken);
+        // Asked again under the lease: a move or a deletion that held it before may have changed the agent.
+        await db.Entry(agent!).ReloadAsync(cancellationToken);
+        if (WhyNot(agent!.DeletedAt is null ? agent : null, target) is { } late)
+            return late;
         var container = agent.ContainerId is null ? null : await containers.InspectAsync(agent.ContainerId, cancellationToken);
         var drained = new DrainOutcome(0, Drained: false);
         if (container is { State.Running: true } && placements.DrainKeyOf(agent) is (true, var key))
-            drained = await drain.DrainAsync(agentName, agent.BaseUrl, key, drainTimeout, cancellationToken);
+            drained = await drain.DrainAsync(agentName, agent.BaseUrl!, key, drainTimeout, cancellationToken);
         if (await placements.WhyNotOursAsync(renewal, agent, "the drain", cancellationToken) is { } lost)
             return new MoveResult.Refused($"{lost}; nothing was stopped");
-        if (container is not null)
-        {
-            await containers.StopAsync(container.ID, cancellationToken);
-            await containers.RemoveAsync(container.ID, cancellationToken);
-        }
 
-        var baseUrl = DockerHosts.OnHost(agent.BaseUrl, target);
-        await db.Agents.Where(a => a.Name == agentName && a.FencingToken == agent.FencingToken).ExecuteUpdateAsync(a => a
-            .SetProperty(x => x.DockerHost, target.Name)
-            .SetProperty(x => x.BaseUrl, baseUrl)
-            .SetProperty(x => x.ContainerId, (string?)null)
-            .SetProperty(x => x.EncryptedControlKey, (byte[]?)null)
-            .SetProperty(x => x.FencingToken, x => x.FencingToken + 1)
-            .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+        var baseUrl = DockerHosts.OnHost(agent.BaseUrl!, target);
+        try
+        {
+            if (container is not null)
+            {
+                await containers.StopAsync(container.ID, cancellationToken);
+                await containers.RemoveAsync(container.ID, cancellationToken);
+            }
+            var placed = await db.Agents.Where(a => a.Name == agentName && a.FencingToken == agent.FencingToken).ExecuteUpdateAsync(a => a
+                .SetProperty(x => x.DockerHost, target.Name)
+                .SetProperty(x => x.BaseUrl, baseUrl)
+                .SetProperty(x => x.ContainerId, (string?)null)
+                .SetProperty(x => x.EncryptedControlKey, (byte[]?)null)
+                .SetProperty(x => x.FencingToken, x => x.FencingToken + 1)
+                .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+            if (placed == 0)
+                return new MoveResult.StaysHere($"a newer rotation took agent {agentName} while its container was removed");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new MoveResult.StaysHere($"{ex.GetType().Name}: {ex.Message}");
+        }
         var volume = container?.Mounts?.FirstOrDefault(m => m.Destination == Workspace)?.Name;
         logger.LogInformation("Agent {AgentName} moved from Docker host {FromHost} to {ToHost} at {BaseUrl}: container {ContainerId} removed, workspace volume {Volume} left on {FromHost}; {Outliving} turns outlived the drain",
             agentName, agent.DockerHost, target.Name, baseUrl, container is null ? "(none)" : AgentPlacements.Short(container.ID), volume ?? "(none)", agent.DockerHost, drained.TurnsOutliving);
-        return new MoveResult.Moved(agent.DockerHost, baseUrl, container?.ID, volume, drained);
+        return new MoveResult.Moved(agent.DockerHost, target.Name, baseUrl, container?.ID, volume, drained);
     }
+
+    /// <returns>Why the agent is not moved from here (or is there already), or null when it is.</returns>
+    MoveResult? WhyNot(Agent? agent, DockerHost target) => agent switch
+    {
+        null => new MoveResult.Refused("the agent is not registered"),
+        _ when agent.DockerHost == target.Name => new MoveResult.AlreadyThere(target.Name),
+        _ when placements.ElsewhereThan(agent) is { } elsewhere => new MoveResult.Refused(elsewhere),
+        { Kind: not AgentKind.Managed } or { BaseUrl: null } => new MoveResult.Refused(
+            $"agent {agent.Name} is {agent.Kind.ToString().ToLowerInvariant()}: only an agent this system started is moved, and started again elsewhere"),
+        _ => null,
+    };
 }

@@ -37,6 +37,9 @@ public sealed class AgentStart(
         await using var renewal = await LeaseRenewal.TakeOverAsync(lease, agentName, owner, options.Value.LeaseRenewal, logger, releaseWhenDone: true);
         await recreate.PutBackHalfWayAsync(agent, cancellationToken);
         await db.Entry(agent).ReloadAsync(cancellationToken);
+        // A move that held the lease may have placed the agent elsewhere meanwhile.
+        if (placements.ElsewhereThan(agent) is { } movedAway)
+            return new StartResult.Refused(movedAway);
         var existing = agent.ContainerId is null ? null : await containers.InspectAsync(agent.ContainerId, cancellationToken);
         if (existing is { State.Running: true })
             return new StartResult.Started(existing.ID);
