@@ -48,7 +48,7 @@ public static partial class AgentAdoption
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["names"] = [$"'{odd.ReplaceLineEndings(" ")}' is not a container name."] });
         if (request.Label is { } label && !Label().IsMatch(label))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["KEY=VALUE or KEY, printable, at most 256 characters."] });
-        var host = request.Host is null ? dockerHosts.Default : dockerHosts.Find(request.Host);
+        var host = dockerHosts.FindOrDefault(request.Host);
         if (host is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["host"] = [dockerHosts.Unknown(request.Host)] });
         var manager = clients.CreateRequestClient<DescribeAgentContainers>(EntityNames.QueueAddress(EntityNames.Queues.ContainerReadsOf(host.Name)));

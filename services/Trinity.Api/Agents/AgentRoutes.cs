@@ -69,7 +69,7 @@ public static class AgentRoutes
     {
         if (request is null || !AgentName.TryNormalize(request.Name, out var name))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A DNS label (1-63 of a-z, 0-9, '-') is required."] });
-        var host = request.Host is null ? dockerHosts.Default : dockerHosts.Find(request.Host);
+        var host = dockerHosts.FindOrDefault(request.Host);
         if (host is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["host"] = [dockerHosts.Unknown(request.Host)] });
         // The worker sends this agent its tokens: only to where agents may be.

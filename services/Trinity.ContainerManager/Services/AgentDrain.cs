@@ -1,8 +1,10 @@
 using Trinity.AgentProtocol;
+using Docker.DotNet.Models;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Trinity.ContainerManager.Configuration;
+using Trinity.Infrastructure.Persistence.Entities;
 
 namespace Trinity.ContainerManager.Services;
 
@@ -18,6 +20,13 @@ public readonly record struct DrainOutcome(int TurnsOutliving, bool Drained);
 public sealed class AgentDrain(AgentProtocolClient agents, IOptions<ContainerManagerOptions> options, ILogger<AgentDrain> logger)
 {
     static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Drains the agent when its container runs and it can be asked (<see cref="AgentPlacements.DrainKeyOf"/>); else it was not drained.</summary>
+    public async Task<DrainOutcome> DrainIfRunningAsync(Agent agent, ContainerInspectResponse? container, AgentPlacements placements, TimeSpan drainTimeout,
+        CancellationToken cancellationToken) =>
+        container is { State.Running: true } && placements.DrainKeyOf(agent) is (true, var key)
+            ? await DrainAsync(agent.Name, agent.BaseUrl!, key, drainTimeout, cancellationToken)
+            : new DrainOutcome(0, Drained: false);
 
     public async Task<DrainOutcome> DrainAsync(string agentName, string baseUrl, string? controlKey, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {

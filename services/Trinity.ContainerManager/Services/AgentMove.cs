@@ -66,9 +66,7 @@ public sealed class AgentMove(
         if (WhyNot(agent!.DeletedAt is null ? agent : null, target) is { } late)
             return late;
         var container = agent.ContainerId is null ? null : await containers.InspectAsync(agent.ContainerId, cancellationToken);
-        var drained = new DrainOutcome(0, Drained: false);
-        if (container is { State.Running: true } && placements.DrainKeyOf(agent) is (true, var key))
-            drained = await drain.DrainAsync(agentName, agent.BaseUrl!, key, drainTimeout, cancellationToken);
+        var drained = await drain.DrainIfRunningAsync(agent, container, placements, drainTimeout, cancellationToken);
         if (await placements.WhyNotOursAsync(renewal, agent, "the drain", cancellationToken) is { } lost)
             return new MoveResult.Refused($"{lost}; nothing was stopped");
 
@@ -76,10 +74,7 @@ public sealed class AgentMove(
         try
         {
             if (container is not null)
-            {
-                await containers.StopAsync(container.ID, cancellationToken);
-                await containers.RemoveAsync(container.ID, cancellationToken);
-            }
+                await containers.StopAndRemoveAsync(container.ID, cancellationToken);
             var placed = await db.Agents.Where(a => a.Name == agentName && a.FencingToken == agent.FencingToken).ExecuteUpdateAsync(a => a
                 .SetProperty(x => x.DockerHost, target.Name)
                 .SetProperty(x => x.BaseUrl, baseUrl)

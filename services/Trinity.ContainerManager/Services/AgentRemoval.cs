@@ -55,9 +55,7 @@ public sealed class AgentRemoval(
             var halfWay = await journal.FindAsync(agentName, cancellationToken);
             var containerId = agent.ContainerId ?? halfWay?.OldContainerId;
             var container = containerId is null ? null : await containers.InspectAsync(containerId, cancellationToken);
-            var drained = new DrainOutcome(0, Drained: false);
-            if (container is { State.Running: true } && placements.DrainKeyOf(agent) is (true, var key))
-                drained = await drain.DrainAsync(agentName, agent.BaseUrl!, key, drainTimeout, cancellationToken);
+            var drained = await drain.DrainIfRunningAsync(agent, container, placements, drainTimeout, cancellationToken);
             await faults.ReachedAsync("removal-drained", cancellationToken);
 
             if (await placements.WhyNotOursAsync(renewal, agent, "the drain", cancellationToken) is { } lost)
@@ -65,10 +63,7 @@ public sealed class AgentRemoval(
             if (halfWay?.NewContainerId is { } created)
                 await containers.RemoveAsync(created, cancellationToken);
             if (container is not null)
-            {
-                await containers.StopAsync(container.ID, cancellationToken);
-                await containers.RemoveAsync(container.ID, cancellationToken);
-            }
+                await containers.StopAndRemoveAsync(container.ID, cancellationToken);
             if (halfWay is not null)
                 await journal.EndAsync(halfWay, cancellationToken);
             await placements.RecordRemovedAsync(agent, cancellationToken);

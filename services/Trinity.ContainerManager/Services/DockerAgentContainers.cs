@@ -69,6 +69,13 @@ public sealed class DockerAgentContainers(IDockerClient docker, AgentProtocolCli
     public Task StopAsync(string id, CancellationToken cancellationToken) =>
         docker.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Options.StopGrace.TotalSeconds }, cancellationToken);
 
+    /// <summary>Stops the container with the grace period, then removes it (its volumes stay).</summary>
+    public async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        await StopAsync(id, cancellationToken);
+        await RemoveAsync(id, cancellationToken);
+    }
+
     /// <summary>Removes the container, if there is one (a half-created one after a crash, say).</summary>
     public async Task RemoveAsync(string idOrName, CancellationToken cancellationToken)
     {

@@ -53,6 +53,9 @@ public sealed class DockerHosts
     /// <summary>Where an agent goes when nothing names its host.</summary>
     public DockerHost Default => All[0];
 
+    /// <summary>The host <paramref name="name"/> names, the default when it names none, null when no host has that name.</summary>
+    public DockerHost? FindOrDefault(string? name) => name is null ? Default : Find(name);
+
     public DockerHost? Find(string? name) =>
         DockerHostName.TryNormalize(name, out var normalized) ? All.FirstOrDefault(h => h.Name == normalized) : null;
 
