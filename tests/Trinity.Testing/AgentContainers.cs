@@ -8,18 +8,20 @@ namespace Trinity.Testing;
 public sealed record ContainerFile(string Content, UnixFileMode Mode, int Uid);
 
 /// <summary>
-/// Agent containers on the local Docker engine, host networking, each agent server on its own loopback port.
+/// Agent containers on a Docker engine (the machine's, or a <see cref="DockerEngine"/> of the test's own), host
+/// networking, each agent server on its own loopback port.
 /// Every container carries the label <c>trinity.test-run</c>; leftovers of runs that died are removed.
 /// Secrets go to Docker in the create request's environment, never on a command line.
 /// </summary>
-public sealed class AgentContainers(string runId) : IAsyncDisposable
+public sealed class AgentContainers(string runId, string endpoint = AgentContainers.LocalEngine) : IAsyncDisposable
 {
     public const string Image = "trinity/agent:latest";
     public const string LegacyImage = "trinity/agent:legacy";
     public const string ReferenceImage = "trinity/agent:reference";
     public const string TestRunLabel = "trinity.test-run";
+    public const string LocalEngine = "unix:///var/run/docker.sock";
 
-    public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
+    public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(endpoint)).CreateClient();
 
     /// <summary>The workspace volume of an agent in this run (mounted at /home/developer, as in production).</summary>
     public string WorkspaceVolume(string agentName) => $"trinity-test-{runId}-{agentName}-workspace";
@@ -108,6 +110,11 @@ public sealed class AgentContainers(string runId) : IAsyncDisposable
     /// <summary>The container that now carries an agent's name (after a recreate, a new id).</summary>
     public async Task<ContainerInspectResponse> ByNameAsync(string agentName) =>
         await Docker.Containers.InspectContainerAsync($"trinity-test-{runId}-{agentName}");
+
+    /// <summary>The container with an agent's name on this engine, or null when there is none.</summary>
+    public Task<ContainerInspectResponse?> FindByNameAsync(string agentName) => InspectOrNullAsync($"trinity-test-{runId}-{agentName}");
+
+    public async Task<bool> VolumeExistsAsync(string name) => (await Docker.Volumes.ListAsync()).Volumes.Any(v => v.Name == name);
 
     /// <summary>Every container of this run, in any state: a recreate that left the old one behind shows here.</summary>
     public async Task<int> CountAsync() => (await ContainersAsync(c => c.Labels[TestRunLabel] == runId)).Count();

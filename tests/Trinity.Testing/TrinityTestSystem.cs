@@ -42,6 +42,9 @@ public class TrinityTestSystem : TrinityTestStores
     /// <summary>Agent containers of this run on the local Docker engine, removed at the end.</summary>
     public AgentContainers Containers => _containers ??= Own(new AgentContainers(RunId));
 
+    /// <summary>A second Docker engine of this class's own (a second Docker host), removed with its containers at the end.</summary>
+    public async Task<DockerEngine> StartDockerEngineAsync() => Own(await DockerEngine.StartAsync(RunId, LogDirectory));
+
     /// <summary>
     /// For a test that stops or cuts the broker: everything of this class uses a RabbitMQ node of its own, never the
     /// shared one. Call it first in <c>InitializeAsync</c>, before <c>base.InitializeAsync()</c>.
@@ -189,10 +192,13 @@ public class TrinityTestSystem : TrinityTestStores
         return agent;
     }
 
-    /// <summary>An agent server in a container of the agent image on its own loopback port (not registered: the scenario says how).</summary>
+    /// <summary>
+    /// An agent server in a container of the agent image on its own loopback port (not registered: the scenario says how),
+    /// on the local engine unless <paramref name="on"/> names another.
+    /// </summary>
     public async Task<ContainerAgent> RunContainerAgentAsync(string agentName, string? bakedToken, IReadOnlyDictionary<string, string?>? extra = null,
-        string image = AgentContainers.Image, string address = "127.0.0.1") =>
-        Own(await ContainerAgent.RunAsync(Containers, agentName, bakedToken, extra, image, address));
+        string image = AgentContainers.Image, string address = "127.0.0.1", AgentContainers? on = null) =>
+        Own(await ContainerAgent.RunAsync(on ?? Containers, agentName, bakedToken, extra, image, address));
 
     /// <summary>One agent server process in fleet mode serving every agent of <paramref name="fleet"/>.</summary>
     public async Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet, IReadOnlyDictionary<string, string?>? extra = null) =>

@@ -9,13 +9,15 @@ using Trinity.Testing;
 namespace Trinity.IntegrationTests.Placement;
 
 /// <summary>
-/// Two Docker hosts, north and south, each with its own container manager behind its own queues (both managers talk to
-/// this machine's one engine here; <c>make cluster</c> gives each its own). Both agents need a recreate — they move to
+/// Two Docker hosts, north and south, each with its own container manager behind its own queues and its own engine:
+/// north is this machine's engine, south a second engine of the test's own whose agents bind 127.0.0.2. Both agents
+/// need a recreate — they move to
 /// the platform API key — while south's manager is down: north's agent is recreated by north's manager, south's
 /// command waits in south's queue, its agent shown recreating in the API, until south's manager starts and carries it
-/// out. A recreate of south's agent sent to north's queue is refused there, and nothing of south's is touched. Then an
-/// operator moves a third agent from north to south: drained and removed by north's manager, its volume left there,
-/// started by south's at south's address, with its subscription's token.
+/// out on south's engine. A recreate of south's agent sent to north's queue is refused there, and nothing of south's is
+/// touched. Then an operator moves a third agent from north to south: drained and removed by north's manager, its
+/// volume left on north's engine, started by south's on south's engine at south's address, with its subscription's
+/// token.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_host_has_its_own_manager.Scenario scenario)
@@ -26,6 +28,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         public const string PlatformKey = "sk-ant-api03-platform-key-for-host-tests-0123456789";
         public static readonly Dictionary<string, string?> Hosts = new() { ["Trinity__DockerHosts"] = "north=127.0.0.1,south=127.0.0.2" };
 
+        public DockerEngine SouthEngine { get; private set; } = null!;
         public ContainerAgent North { get; private set; } = null!;
         public ContainerAgent South { get; private set; } = null!;
         public JsonElement SouthWhileItsManagerIsDown { get; private set; }
@@ -45,8 +48,9 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
             await base.InitializeAsync();
             var token = Token = Canary.NewToken();
             var a = await AddSubscriptionAsync("subscription-a", token);
+            SouthEngine = await StartDockerEngineAsync();
             North = await RunContainerAgentAsync("north-agent", token);
-            South = await RunContainerAgentAsync("south-agent", token, address: "127.0.0.2");
+            South = await RunContainerAgentAsync("south-agent", token, address: "127.0.0.2", on: SouthEngine.Containers);
             Mover = await RunContainerAgentAsync("mover", token);
             await RegisterAgentAsync(Mover.AgentName, a.Id, Mover.BaseUrl, Mover.ControlKey, Mover.ContainerId);
             await using (var db = NewDbContext())
@@ -68,7 +72,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
             await north.Send(new RecreateContainer { RotationId = stray, AgentName = "south-agent", Reason = "misrouted", DrainTimeout = TimeSpan.FromSeconds(1), FencingToken = 0 });
             await Eventually.Until(() => Observer.Received<TokenRotationFailed>().Any(f => f.RotationId == stray), "north's manager to answer the misrouted command");
             Misrouted = Observer.Received<TokenRotationFailed>().Single(f => f.RotationId == stray);
-            SouthContainerAfterTheMisroutedCommand = (await Containers.ByNameAsync("south-agent")).ID;
+            SouthContainerAfterTheMisroutedCommand = (await SouthEngine.Containers.ByNameAsync("south-agent")).ID;
 
             foreach (var agent in new[] { "north-agent", "south-agent" })
                 await Observer.Publish(new SubscriptionReassignmentRequested { RequestId = Guid.NewGuid(), AgentName = agent, SubscriptionId = null, RequestedBy = "operator" });
@@ -77,7 +81,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
             await Eventually.Until(async () => (await QueuesAsync()).Any(q => q.Name == southQueue && q.Ready == 1), "south's recreate to wait in its queue");
             SouthQueueWhileItsManagerIsDown = (await QueuesAsync()).Single(q => q.Name == southQueue);
             SouthWhileItsManagerIsDown = await api.GetFromJsonAsync<JsonElement>("/api/agents/south-agent");
-            SouthContainerWhileItsManagerIsDown = (await Containers.ByNameAsync("south-agent")).ID;
+            SouthContainerWhileItsManagerIsDown = (await SouthEngine.Containers.ByNameAsync("south-agent")).ID;
 
             await StartManagerOfAsync("south");
             await Eventually.Until(() => Observer.Received<ContainerRecreated>().Any(r => r.AgentName == "south-agent"), "south's recreate", TimeSpan.FromSeconds(60));
@@ -96,6 +100,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         Task<ServiceProcess> StartManagerOfAsync(string host) => StartContainerManagerAsync($"container-manager-{host}", new Dictionary<string, string?>(Hosts)
         {
             ["Trinity__ContainerManager__Host"] = host,
+            ["Trinity__ContainerManager__DockerEndpoint"] = host == "south" ? SouthEngine.Endpoint : AgentContainers.LocalEngine,
             ["Trinity__ContainerManager__PlatformApiKey"] = PlatformKey,
             ["Trinity__ContainerManager__ContainerNamePrefix"] = $"trinity-test-{RunId}-",
             [$"Trinity__ContainerManager__Labels__{AgentContainers.TestRunLabel}"] = RunId,
@@ -114,15 +119,16 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
     [Fact]
     public async Task Each_agents_container_is_recreated_by_its_own_hosts_manager_on_its_own_address()
     {
-        foreach (var (agent, host) in new[] { (scenario.North, "north"), (scenario.South, "south") })
+        foreach (var (agent, host, engine) in new[] { (scenario.North, "north", scenario.Containers), (scenario.South, "south", scenario.SouthEngine.Containers) })
         {
             var recreated = scenario.Observer.Received<ContainerRecreated>().Single(r => r.AgentName == agent.AgentName);
-            var container = await scenario.Containers.ByNameAsync(agent.AgentName);
+            var container = await engine.ByNameAsync(agent.AgentName);
             Assert.Equal((recreated.NewContainerId, host), (container.ID, container.Config.Labels["trinity.docker-host"]));
             Assert.Contains($"ANTHROPIC_API_KEY={Scenario.PlatformKey}", container.Config.Env);
             Assert.True(await agent.IsHealthyAsync(), $"{agent.AgentName} answers at {agent.BaseUrl} after its recreate");
         }
         Assert.StartsWith("http://127.0.0.2:", scenario.South.BaseUrl, StringComparison.Ordinal);
+        Assert.Null(await scenario.Containers.FindByNameAsync("south-agent"));
     }
 
     [Fact]
@@ -144,7 +150,9 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         Assert.Equal(scenario.Containers.WorkspaceVolume("mover"), scenario.Moved.WorkspaceVolumeLeftBehind);
 
         Assert.Equal(("south", $"http://127.0.0.2:{port}"), (scenario.MoverAfterwards.GetProperty("host").GetString(), scenario.MoverAfterwards.GetProperty("baseUrl").GetString()));
-        var container = await scenario.Containers.ByNameAsync("mover");
+        Assert.Null(await scenario.Containers.FindByNameAsync("mover"));
+        Assert.True(await scenario.Containers.VolumeExistsAsync(scenario.Moved.WorkspaceVolumeLeftBehind!), "the workspace stays on north's engine");
+        var container = await scenario.SouthEngine.Containers.ByNameAsync("mover");
         Assert.NotEqual(scenario.Mover.ContainerId, container.ID);
         Assert.Equal("south", container.Config.Labels["trinity.docker-host"]);
         Assert.Equal(TokenFingerprint.Of(scenario.Token), scenario.MoverFingerprintAfterwards);
