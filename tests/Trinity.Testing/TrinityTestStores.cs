@@ -126,7 +126,8 @@ public class TrinityTestStores : IAsyncLifetime
         return subscription;
     }
 
-    public async Task RegisterAgentAsync(string agentName, Guid? subscriptionId, string? baseUrl, string? controlKey, string? containerId = null)
+    public async Task RegisterAgentAsync(string agentName, Guid? subscriptionId, string? baseUrl, string? controlKey, string? containerId = null,
+        string dockerHost = DockerHostName.Local)
     {
         await using var db = NewDbContext();
         var now = DateTimeOffset.UtcNow;
@@ -137,6 +138,7 @@ public class TrinityTestStores : IAsyncLifetime
             BaseUrl = baseUrl,
             EncryptedControlKey = controlKey is null ? null : Cipher.Encrypt(controlKey),
             ContainerId = containerId,
+            DockerHost = dockerHost,
             CreatedAt = now,
             UpdatedAt = now,
         });

@@ -201,8 +201,9 @@ public class TrinityTestSystem : TrinityTestStores
         Own(await ContainerAgent.RunAsync(on ?? Containers, agentName, bakedToken, extra, image, address));
 
     /// <summary>One agent server process in fleet mode serving every agent of <paramref name="fleet"/>.</summary>
-    public async Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet, IReadOnlyDictionary<string, string?>? extra = null) =>
-        Own(await FleetAgentServer.StartAsync(fleet, LogDirectory, (service, name, environment) => Start(service, name, Merged(environment, extra))));
+    public async Task<FleetAgentServer> StartFleetAsync(IEnumerable<(string Name, string? Token)> fleet, IReadOnlyDictionary<string, string?>? extra = null,
+        string address = "127.0.0.1") =>
+        Own(await FleetAgentServer.StartAsync(fleet, LogDirectory, (service, name, environment) => Start(service, name, Merged(environment, extra)), address));
 
     public async Task<ModelApiSimulatorProcess> StartModelApiAsync(int requestsPerWindow = 1000, TimeSpan? window = null, IReadOnlyDictionary<string, string?>? extra = null) =>
         Own(await ModelApiSimulatorProcess.StartAsync((service, name, environment) => Start(service, name, Merged(environment, extra)), requestsPerWindow, window));

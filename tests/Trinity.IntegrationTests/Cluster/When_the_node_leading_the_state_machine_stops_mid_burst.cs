@@ -7,8 +7,8 @@ using Trinity.Testing.Invariants;
 namespace Trinity.IntegrationTests.Cluster;
 
 /// <summary>
-/// A RabbitMQ cluster of three nodes, two replicas of the Orchestrator and two of the worker. Twenty agents are
-/// rate-limited on one subscription at once, the worker slowed so the burst lasts a while; in the middle of it one
+/// A RabbitMQ cluster of three nodes, two replicas of the Orchestrator and two of the worker. Twenty agents, half on
+/// Docker host north (127.0.0.1) and half on south (127.0.0.2), are rate-limited on one subscription at once, the worker slowed so the burst lasts a while; in the middle of it one
 /// Orchestrator replica is SIGKILLed holding what it had taken, and the node that leads the state machine's quorum
 /// queue is stopped. The queue elects a leader on another node, every service reconnects to a node that runs, and
 /// the node comes back 10 s later and rejoins. Nothing may be lost or done twice: every agent moved exactly once and
@@ -21,6 +21,8 @@ public sealed class When_the_node_leading_the_state_machine_stops_mid_burst(When
     public sealed class Scenario : BurstOnOneSubscription
     {
         public static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
+        static readonly (string, string)[] Hosts = [("north", "127.0.0.1"), ("south", "127.0.0.2")];
+        static readonly Dictionary<string, string?> OnBothHosts = new() { ["Trinity__DockerHosts"] = "north=127.0.0.1,south=127.0.0.2" };
 
         public FaultCell Cell { get; private set; } = null!;
         public string StoppedLeader { get; private set; } = "";
@@ -33,12 +35,14 @@ public sealed class When_the_node_leading_the_state_machine_stops_mid_burst(When
         {
             await UseOwnClusterAsync();
             await base.InitializeAsync();
-            await StartFleetOnTheFirstSubscriptionAsync();
-            var killed = await StartOrchestratorAsync("orchestrator-1", PatientOrchestrator);
-            await StartOrchestratorAsync("orchestrator-2", PatientOrchestrator);
+            await StartFleetOnTheFirstSubscriptionAsync(Hosts);
+            var orchestrator = new Dictionary<string, string?>(PatientOrchestrator.Concat(OnBothHosts));
+            var killed = await StartOrchestratorAsync("orchestrator-1", orchestrator);
+            await StartOrchestratorAsync("orchestrator-2", orchestrator);
             // Two slowed replicas: the burst lasts about ten seconds.
-            await StartRotationWorkerAsync("rotation-worker-1", SlowWorker);
-            await StartRotationWorkerAsync("rotation-worker-2", SlowWorker);
+            var worker = new Dictionary<string, string?>(SlowWorker.Concat(OnBothHosts));
+            await StartRotationWorkerAsync("rotation-worker-1", worker);
+            await StartRotationWorkerAsync("rotation-worker-2", worker);
 
             await StartTheBurstAsync();
             // The replica dies holding what it had taken, then the leader's node stops.

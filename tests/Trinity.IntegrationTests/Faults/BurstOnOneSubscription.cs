@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Trinity.Infrastructure.Persistence.Entities;
+using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 using Trinity.Testing.Invariants;
@@ -7,9 +8,11 @@ using Trinity.Testing.Invariants;
 namespace Trinity.IntegrationTests.Faults;
 
 /// <summary>
-/// Twenty agents of one fleet-mode agent server on the first of three subscriptions, for a fault test that cuts a
-/// burst: every agent rate-limited at once, and what the checker and the counts need afterwards. The services are
-/// the scenario's to start, with the reload slowed so the burst lasts longer than the fault.
+/// Twenty agents of fleet-mode agent servers on the first of three subscriptions, for a fault test that cuts a
+/// burst: every agent rate-limited at once, and what the checker and the counts need afterwards. One server on this
+/// machine's address unless the scenario names Docker hosts: then the agents are dealt out over one server per host,
+/// at its address, each agent placed on its server's host. The services are the scenario's to start, with the reload
+/// slowed so the burst lasts longer than the fault.
 /// </summary>
 public abstract class BurstOnOneSubscription : TrinityTestSystem
 {
@@ -34,25 +37,37 @@ public abstract class BurstOnOneSubscription : TrinityTestSystem
     readonly List<string> _tokens = [Canary.NewToken(), Canary.NewToken(), Canary.NewToken()];
     Guid _first;
 
-    public FleetAgentServer Fleet { get; private set; } = null!;
+    public IReadOnlyList<AgentClient> FleetAgents { get; private set; } = [];
 
-    /// <summary>The subscriptions, the fleet on the first, and the observer; call it after <c>base.InitializeAsync()</c>.</summary>
-    protected async Task StartFleetOnTheFirstSubscriptionAsync()
+    /// <summary>
+    /// The subscriptions, the fleet on the first, and the observer; call it after <c>base.InitializeAsync()</c>.
+    /// </summary>
+    /// <param name="hosts">The Docker hosts (name and address) the agents are spread over; none, one server on 127.0.0.1.</param>
+    protected async Task StartFleetOnTheFirstSubscriptionAsync(params (string Name, string Address)[] hosts)
     {
         var subscriptions = new List<Subscription>();
         for (var i = 0; i < _tokens.Count; i++)
             subscriptions.Add(await AddSubscriptionAsync($"subscription-{i}", _tokens[i]));
         _first = subscriptions[0].Id;
-        Fleet = await StartFleetAsync(Enumerable.Range(0, Agents).Select(i => ($"agent-{i:00}", (string?)_tokens[0])));
-        foreach (var agent in Fleet.Agents)
-            await RegisterAgentAsync(agent.AgentName, _first, agent.BaseUrl, agent.ControlKey);
+        if (hosts.Length == 0)
+            hosts = [(DockerHostName.Local, "127.0.0.1")];
+        var agents = new List<AgentClient>();
+        for (var h = 0; h < hosts.Length; h++)
+        {
+            var names = Enumerable.Range(0, Agents).Where(i => i % hosts.Length == h).Select(i => ($"agent-{i:00}", (string?)_tokens[0]));
+            var fleet = await StartFleetAsync(names, address: hosts[h].Address);
+            foreach (var agent in fleet.Agents)
+                await RegisterAgentAsync(agent.AgentName, _first, agent.BaseUrl, agent.ControlKey, dockerHost: hosts[h].Name);
+            agents.AddRange(fleet.Agents);
+        }
+        FleetAgents = agents;
         await StartObserverAsync();
     }
 
     /// <summary>Every agent rate-limited on the first subscription; returns once two have switched.</summary>
     protected async Task StartTheBurstAsync()
     {
-        foreach (var agent in Fleet.Agents)
+        foreach (var agent in FleetAgents)
             await Observer.Publish(Failure(agent.AgentName, _first));
         await Eventually.Until(async () => await SwitchedAsync() >= 2, "the burst to be under way");
     }
@@ -68,7 +83,7 @@ public abstract class BurstOnOneSubscription : TrinityTestSystem
     {
         if (await SwitchedAsync() != Agents)
             return false;
-        foreach (var agent in Fleet.Agents)
+        foreach (var agent in FleetAgents)
             if ((await agent.LiveCredentialAsync()).Fingerprint != await AssignedFingerprintAsync(agent.AgentName))
                 return false;
         return true;
@@ -76,14 +91,14 @@ public abstract class BurstOnOneSubscription : TrinityTestSystem
 
     protected Task<RunRecord> RunRecordAsync() => Task.FromResult(new RunRecord
     {
-        LiveCredentials = Fleet.Agents.ToDictionary(a => a.AgentName, a => (Func<Task<string?>>)(async () => (await a.LiveCredentialAsync()).Fingerprint)),
+        LiveCredentials = FleetAgents.ToDictionary(a => a.AgentName, a => (Func<Task<string?>>)(async () => (await a.LiveCredentialAsync()).Fingerprint)),
         Canaries = [.. _tokens],
     });
 
     /// <summary>What both cells assert: each agent has one rotation, succeeded, by hot-reload.</summary>
     public async Task AssertEveryAgentMovedExactlyOnceByHotReloadAsync()
     {
-        foreach (var agent in Fleet.Agents)
+        foreach (var agent in FleetAgents)
         {
             var rotation = Assert.Single(await RotationsAsync(agent.AgentName));
             Assert.Equal(RotationOutcome.Succeeded, rotation.Outcome);

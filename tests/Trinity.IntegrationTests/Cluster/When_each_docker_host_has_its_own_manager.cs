@@ -6,20 +6,19 @@ using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
 using Trinity.Testing;
 
-namespace Trinity.IntegrationTests.Placement;
+namespace Trinity.IntegrationTests.Cluster;
 
 /// <summary>
-/// Two Docker hosts, north and south, each with its own container manager behind its own queues and its own engine:
-/// north is this machine's engine, south a second engine of the test's own whose agents bind 127.0.0.2. Both agents
-/// need a recreate — they move to
-/// the platform API key — while south's manager is down: north's agent is recreated by north's manager, south's
-/// command waits in south's queue, its agent shown recreating in the API, until south's manager starts and carries it
-/// out on south's engine. A recreate of south's agent sent to north's queue is refused there, and nothing of south's is
-/// touched. Then an operator moves a third agent from north to south: drained and removed by north's manager, its
-/// volume left on north's engine, started by south's on south's engine at south's address, with its subscription's
-/// token.
+/// On a RabbitMQ cluster of three nodes, two Docker hosts, north and south, each with its own container manager behind
+/// its own queues and its own engine: north is this machine's engine, south a second engine of the test's own whose
+/// agents bind 127.0.0.2. Both agents need a recreate — they move to the platform API key — while south's manager is
+/// down: north's agent is recreated by north's manager, south's command waits in south's queue, its agent shown
+/// recreating in the API, until south's manager starts and carries it out on south's engine. A recreate of south's
+/// agent sent to north's queue is refused there, and nothing of south's is touched. Then an operator moves a third
+/// agent from north to south: drained and removed by north's manager, its volume left on north's engine, started by
+/// south's on south's engine at south's address, with its subscription's token.
 /// </summary>
-[Collection(DockerCollection.Name)]
+[Collection(ClusterCollection.Name)]
 public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_host_has_its_own_manager.Scenario scenario)
     : IClassFixture<When_each_docker_host_has_its_own_manager.Scenario>
 {
@@ -45,6 +44,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
 
         public override async Task InitializeAsync()
         {
+            await UseOwnClusterAsync();
             await base.InitializeAsync();
             var token = Token = Canary.NewToken();
             var a = await AddSubscriptionAsync("subscription-a", token);
