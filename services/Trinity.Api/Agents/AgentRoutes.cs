@@ -154,7 +154,14 @@ public static class AgentRoutes
                 join saga in db.AgentCredentialStates.AsNoTracking() on agent.Name equals saga.AgentName into sagas
                 from saga in sagas.DefaultIfEmpty()
                 orderby agent.Name
-                select new { agent, saga, verification = LastVerification(db, agent.Name).FirstOrDefault() })
+                // Spelled out, not LastVerification: EF cannot translate a method call inside the query.
+                select new
+                {
+                    agent,
+                    saga,
+                    verification = db.Rotations.Where(r => r.AgentName == agent.Name && r.Verification != null)
+                        .OrderByDescending(r => r.StartedAt).Select(r => r.Verification).FirstOrDefault(),
+                })
             .ToListAsync(cancellationToken);
         return Results.Ok(rows.Select(row => Describe(row.agent, row.saga, null, null, row.verification)));
     }

@@ -89,6 +89,17 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
         Assert.Equal("Manual", scenario.AfterReassignment.GetProperty("lastRotation").GetProperty("trigger").GetString());
     }
 
+    [Fact]
+    public async Task The_list_shows_every_agent_with_its_host_state_and_last_verification()
+    {
+        var agents = await scenario.Json(HttpMethod.Get, "/api/agents");
+        var courier = Assert.Single(agents.EnumerateArray());
+        Assert.Equal(("courier", "local", "Idle", scenario.A.ToString()), (courier.GetProperty("name").GetString(), courier.GetProperty("host").GetString(),
+            courier.GetProperty("state").GetString(), courier.GetProperty("subscriptionId").GetString()));
+        Assert.Equal(scenario.AfterReassignment.GetProperty("verification").GetString(), courier.GetProperty("verification").GetString());
+        Assert.NotNull(courier.GetProperty("verification").GetString());
+    }
+
     [Theory]
     [InlineData(503, "Service Unavailable", "authentication-failed")]
     [InlineData(null, "Credit balance is too low", "authentication-failed")]
