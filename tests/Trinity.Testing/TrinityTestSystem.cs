@@ -99,6 +99,8 @@ public class TrinityTestSystem : TrinityTestStores
 
         foreach (var process in _processes)
             await Step(() => process.DisposeAsync().AsTask());
+        // A container manager of the scenario's may have started containers of this run the scenario never looked at.
+        _ = Containers;
         for (var i = _owned.Count - 1; i >= 0; i--)
         {
             var fixture = _owned[i];
@@ -115,7 +117,7 @@ public class TrinityTestSystem : TrinityTestStores
             throw new AggregateException("Tearing the test system down failed", failures);
     }
 
-    /// <summary>Keeps a fixture until the test class ends: disposed in reverse order of ownership, before the services stop.</summary>
+    /// <summary>Keeps a fixture until the test class ends: disposed in reverse order of ownership, after the services stop.</summary>
     public T Own<T>(T fixture)
         where T : class
     {
@@ -182,11 +184,18 @@ public class TrinityTestSystem : TrinityTestStores
     public Task<ServiceProcess> StartRotationWorkerAsync(string name = "rotation-worker", IReadOnlyDictionary<string, string?>? extra = null) =>
         Start("Trinity.RotationWorker", name, extra).WaitUntilStartedAsync();
 
-    /// <summary>An agent server process on its own loopback port, its placement registered in the database.</summary>
-    public async Task<AgentServerProcess> StartAgentServerAsync(string agentName, string? bakedToken, Guid? subscriptionId, IReadOnlyDictionary<string, string?>? extra = null)
+    /// <summary>An agent server process (not registered, not waited for), stopped with the services at the end.</summary>
+    public AgentServerProcess RunAgentServer(string agentName, string? bakedToken, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var agent = Own(AgentServerProcess.Start(agentName, bakedToken, LogDirectory, extra));
         _processes.Add(agent.Process);
+        return agent;
+    }
+
+    /// <summary>An agent server process on its own loopback port, its placement registered in the database.</summary>
+    public async Task<AgentServerProcess> StartAgentServerAsync(string agentName, string? bakedToken, Guid? subscriptionId, IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var agent = RunAgentServer(agentName, bakedToken, extra);
         await agent.Process.WaitUntilStartedAsync();
         await RegisterAgentAsync(agentName, subscriptionId, agent.BaseUrl, agent.ControlKey);
         return agent;

@@ -59,7 +59,7 @@ public sealed class When_a_reference_agent_is_registered_unmanaged(When_a_refere
             }
 
             // What is not registered, and why: a second agent on the same server; one that asks for a key this system does not hold.
-            var ours = Own(AgentServerProcess.Start("ours", Canary.NewToken(), LogDirectory));
+            var ours = RunAgentServer("ours", Canary.NewToken());
             await ours.Process.WaitUntilStartedAsync();
             Refusals["same base URL"] = await SendAsync(api.PostAsJsonAsync("/api/agents", new { name = "legacy2", subscriptionId = a, baseUrl = Reference.BaseUrl }));
             Refusals["asks for a key"] = await SendAsync(api.PostAsJsonAsync("/api/agents", new { name = "ours", subscriptionId = a, baseUrl = ours.BaseUrl }));

@@ -31,8 +31,7 @@ public sealed class When_an_agent_keeps_refusing_its_reloads(When_an_agent_keeps
             await base.InitializeAsync();
             var a = await AddSubscriptionAsync("subscription-a", Canary.NewToken());
             await AddSubscriptionAsync("subscription-b", Canary.NewToken());
-            var agent = AgentServerProcess.Start(Agent, Canary.NewToken(), LogDirectory);
-            Own(agent);
+            var agent = RunAgentServer(Agent, Canary.NewToken());
             await agent.Process.WaitUntilStartedAsync();
             await RegisterAgentAsync(Agent, a.Id, agent.BaseUrl, "not-the-agents-control-key-at-all");
             await RegisterAgentAsync("ghost", a.Id, baseUrl: null, controlKey: null);

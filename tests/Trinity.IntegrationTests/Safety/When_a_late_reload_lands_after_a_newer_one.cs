@@ -30,7 +30,7 @@ public sealed class When_a_late_reload_lands_after_a_newer_one(When_a_late_reloa
             var a = await AddSubscriptionAsync("subscription-a", tokenA);
             await AddSubscriptionAsync("subscription-b", Canary.NewToken());
             var c = await AddSubscriptionAsync("subscription-c", TokenC);
-            var agent = Own(AgentServerProcess.Start(Agent, tokenA, LogDirectory));
+            var agent = RunAgentServer(Agent, tokenA);
             await agent.Process.WaitUntilStartedAsync();
             AgentServer = agent;
             Proxy = Own(FaultProxy.Start(new Uri(agent.BaseUrl).Port));
