@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make cluster`: the system on a RabbitMQ cluster of three nodes on this machine — their own node names, AMQP,
 # management and Erlang distribution ports and data directories, all on 127.0.0.1 — with two replicas of the
-# Orchestrator and of the rotation worker, the container manager and the API. PostgreSQL, Redis and Docker are the
-# local services. Writes $STATE/cluster.env (owner-only) for ./trinity and for tests; `make cluster-down`
-# (scripts/cluster.sh down) stops what it started, by PID, and removes the nodes' data.
-# Not here yet (issue 17): a second Docker engine and a container manager per engine.
+# Orchestrator and of the rotation worker, the API, and two Docker hosts: this machine's engine ("local", agents on
+# 127.0.0.1) and a second engine beside it ("second": its own socket, data root, exec root and containerd, no bridge,
+# agents on 127.0.0.2), each with its own container manager. PostgreSQL, Redis and the first engine are the local
+# services. Writes $STATE/cluster.env (owner-only) for ./trinity and for tests; `make cluster-down`
+# (scripts/cluster.sh down) stops what it started, by PID, and removes the nodes' data and the second engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIGURATION="${CONFIGURATION:-Release}"
@@ -12,6 +13,9 @@ STATE="${TRINITY_STATE_DIR:-$HOME/.trinity}"
 CLUSTER_ENV="$STATE/cluster.env"
 CLUSTER_PIDS="$STATE/cluster.pids" # the services', for make cluster-down
 NODES_DIR="${TRINITY_CLUSTER_DATA:-/var/tmp/trinity-cluster}" # not under $HOME: the nodes run as the rabbitmq user
+ENGINE_DIR="${TRINITY_CLUSTER_ENGINE:-/var/tmp/trinity-cluster-engine}" # short: a unix socket's path has 107 bytes
+SECOND_ENGINE="unix://$ENGINE_DIR/docker.sock"
+DOCKER_HOSTS="local=127.0.0.1,second=127.0.0.2" # Trinity:DockerHosts of every service
 RUN=trinity-cluster
 WORK="artifacts/cluster"
 LOG_TAG=cluster
@@ -29,13 +33,41 @@ node_env() { # n — the environment a node's rabbitmq-server and rabbitmqctl ne
 rabbit() { local n=$1; shift; mapfile -t environment < <(node_env "$n"); env "${environment[@]}" "$@"; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+start_second_engine() { # dockerd in its own session, its own containerd under its exec root; the agent image loaded into it
+  mkdir -p -m 700 "$ENGINE_DIR"
+  setsid dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" -H "$SECOND_ENGINE" \
+    --pidfile "$ENGINE_DIR/docker.pid" --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd-second.log" 2>&1 </dev/null &
+  local deadline=$((SECONDS + 60))
+  until docker -H "$SECOND_ENGINE" version >/dev/null 2>&1; do
+    if ((SECONDS > deadline)); then log "the second Docker engine did not start; see $WORK/dockerd-second.log"; exit 1; fi
+    sleep 0.5
+  done
+  docker save trinity/agent:latest | docker -H "$SECOND_ENGINE" load -q >/dev/null
+}
+
+stop_second_engine() { # its containers removed, dockerd stopped by the PID it wrote, its mounts and directories removed
+  [[ -d $ENGINE_DIR ]] || return 0
+  if [[ -S $ENGINE_DIR/docker.sock ]]; then
+    docker -H "$SECOND_ENGINE" ps -aq --filter "label=trinity.run=$RUN" 2>/dev/null | xargs -r docker -H "$SECOND_ENGINE" rm -f >/dev/null || true
+  fi
+  local pid
+  pid=$(cat "$ENGINE_DIR/docker.pid" 2>/dev/null || true)
+  if [[ -n $pid ]] && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]]; then
+    kill -TERM "$pid"
+    for _ in $(seq 200); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+  fi
+  awk -v dir="$ENGINE_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r | xargs -r -n1 umount -l
+  rm -rf "$ENGINE_DIR"
+}
+
 stop_all() { # the services by their PIDs, then each node's Erlang VM by the PID it wrote; data removed
   [[ -f $CLUSTER_PIDS ]] && read -r -a PIDS <"$CLUSTER_PIDS"
   for n in 1 2 3; do
     [[ -s $NODES_DIR/rabbitmq-$n/rabbitmq.pid ]] && PIDS+=("$(cat "$NODES_DIR/rabbitmq-$n/rabbitmq.pid")")
   done
-  log "stopping ${#PIDS[@]} processes (the services, then the nodes) and the cluster's agent containers"
+  log "stopping ${#PIDS[@]} processes (the services, then the nodes), the cluster's agent containers and the second engine"
   system_stop
+  stop_second_engine
   rm -rf "$NODES_DIR" "$CLUSTER_ENV" "$CLUSTER_PIDS"
 }
 
@@ -50,7 +82,7 @@ if [[ -f $CLUSTER_ENV ]] && curl -sf "$(sed -n 's/^TRINITY_API_URL=//p' "$CLUSTE
   echo "[cluster] already running: $(sed -n 's/^TRINITY_API_URL=//p' "$CLUSTER_ENV") (make cluster-down stops it)" >&2
   exit 0
 fi
-[[ -f $CLUSTER_PIDS || -d $NODES_DIR ]] && bash "$0" down # what a run that died left behind
+[[ -f $CLUSTER_PIDS || -d $NODES_DIR || -d $ENGINE_DIR ]] && bash "$0" down # what a run that died left behind
 
 bash scripts/local-services.sh
 dotnet build Trinity.Messaging.sln -c "$CONFIGURATION" -nologo -v quiet
@@ -102,16 +134,23 @@ until [[ $(management GET 'nodes?columns=running' 2>/dev/null | grep -o '"runnin
 done
 Trinity__Encryption__Key=$(head -c 32 /dev/urandom | base64) Trinity__Api__AdminKey=$(secret 24)
 system_prepare # the virtual host on the cluster, the database, and the services' environment
-export Trinity__RabbitMq__Nodes="127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703"
+export Trinity__RabbitMq__Nodes="127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703" Trinity__DockerHosts="$DOCKER_HOSTS"
+log "starting a second Docker engine on $SECOND_ENGINE (Docker host \"second\", its agents on 127.0.0.2)"
+start_second_engine
 
-log "migrating the database, starting two Orchestrators, two workers, the container manager and the API (logs in $WORK)"
+log "migrating the database, starting two Orchestrators, two workers, a container manager per Docker host and the API (logs in $WORK)"
 dotnet "services/Trinity.Migrator/bin/$CONFIGURATION/net10.0/Trinity.Migrator.dll" >"$WORK/migrator.log"
 for replica in 1 2; do
   service "orchestrator-$replica" Trinity.Orchestrator ASPNETCORE_URLS="http://127.0.0.1:0"
   service "rotation-worker-$replica" Trinity.RotationWorker ASPNETCORE_URLS="http://127.0.0.1:0"
 done
-service container-manager Trinity.ContainerManager ASPNETCORE_URLS="http://127.0.0.1:0" \
-  Trinity__ContainerManager__ContainerNamePrefix="$RUN-" Trinity__ContainerManager__Labels__trinity.run="$RUN"
+for host in local second; do
+  endpoint=unix:///var/run/docker.sock
+  [[ $host == second ]] && endpoint=$SECOND_ENGINE
+  service "container-manager-$host" Trinity.ContainerManager ASPNETCORE_URLS="http://127.0.0.1:0" \
+    Trinity__ContainerManager__Host="$host" Trinity__ContainerManager__DockerEndpoint="$endpoint" \
+    Trinity__ContainerManager__ContainerNamePrefix="$RUN-" Trinity__ContainerManager__Labels__trinity.run="$RUN"
+done
 service api Trinity.Api ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Trinity__Api__AgentBaseUrl='http://{host}:{port}'
 
 (umask 077 && cat >"$CLUSTER_ENV" <<ENV
@@ -124,7 +163,8 @@ TRINITY_RABBITMQ_PORT=5701
 TRINITY_RABBITMQ_VHOST=$RUN
 TRINITY_RABBITMQ_USER=$BROKER_USER
 TRINITY_RABBITMQ_PASSWORD=$BROKER_PASSWORD
-TRINITY_DOCKER_HOSTS=unix:///var/run/docker.sock
+TRINITY_DOCKER_HOSTS=unix:///var/run/docker.sock,$SECOND_ENGINE
+TRINITY_DOCKER_HOST_NAMES=$DOCKER_HOSTS
 ENV
 )
 (umask 077 && echo "${PIDS[*]}" >"$CLUSTER_PIDS")
@@ -133,5 +173,7 @@ cat >&2 <<INFO
   API             http://127.0.0.1:$API_PORT  (the admin key is in $CLUSTER_ENV)
   management UI   http://127.0.0.1:15701, :15702, :15703  (virtual host "$RUN"; user and password in $CLUSTER_ENV)
   RabbitMQ nodes  trinity-cluster-{1,2,3}@localhost on 127.0.0.1:5701-5703; every queue a quorum queue on all three
+  Docker hosts    local (unix:///var/run/docker.sock, agents on 127.0.0.1) and second ($SECOND_ENGINE, agents on
+                  127.0.0.2), a container manager each: ./trinity agents register --name NAME --host second places one there
   ./trinity       set -a; source $CLUSTER_ENV; set +a — then ./trinity agents, ./trinity bus queues, … talk to it
 INFO

@@ -14,10 +14,11 @@ const string Usage = """
       subscriptions enable ID|NAME   (after an authentication failure disabled it; a new key does too)
       agents list
       agents show NAME
-      agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL [--unmanaged]]
-      agents adopt NAME… | --label KEY=VALUE [--dry-run]   (running containers something else started; none is created)
+      agents register --name NAME [--subscription ID|NAME | --api-key] [--base-url URL [--unmanaged]] [--host HOST]
+      agents adopt NAME… | --label KEY=VALUE [--host HOST] [--dry-run]   (running containers something else started; none is created)
       agents reassign NAME (--subscription ID|NAME | --api-key)
       agents retry NAME          (now, instead of at the end of its back-off)
+      agents move NAME --host HOST   (to another Docker host: drained, removed, started there; its workspace volume stays behind)
       agents remove NAME         (drains and removes its container; the name can be registered again after)
       rotations [--agent NAME]
       bus queues
@@ -46,6 +47,7 @@ Func<CliArguments, CliSettings, Task<int>>? run = command switch
     "agents adopt" => AdoptionCommands.AdoptAsync,
     "agents reassign" => AgentCommands.ReassignAsync,
     "agents retry" => AgentCommands.RetryAsync,
+    "agents move" => AgentCommands.MoveAsync,
     "agents remove" => AgentCommands.RemoveAsync,
     "bus queues" => BusCommands.QueuesAsync,
     "bus errors" => BusCommands.ErrorsAsync,

@@ -15,8 +15,8 @@ namespace Trinity.IntegrationTests.Cluster;
 /// down: north's agent is recreated by north's manager, south's command waits in south's queue, its agent shown
 /// recreating in the API, until south's manager starts and carries it out on south's engine. A recreate of south's
 /// agent sent to north's queue is refused there, and nothing of south's is touched. Then an operator moves a third
-/// agent from north to south: drained and removed by north's manager, its volume left on north's engine, started by
-/// south's on south's engine at south's address, with its subscription's token.
+/// agent from north to south with <c>./trinity agents move</c>: drained and removed by north's manager, its volume
+/// left on north's engine, started by south's on south's engine at south's address, with its subscription's token.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_host_has_its_own_manager.Scenario scenario)
@@ -41,6 +41,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         public AgentContainerMoved Moved { get; private set; } = null!;
         public JsonElement MoverAfterwards { get; private set; }
         public string? MoverFingerprintAfterwards { get; private set; }
+        public CommandResult Listed { get; private set; } = null!;
 
         public override async Task InitializeAsync()
         {
@@ -87,14 +88,21 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
             await Eventually.Until(() => Observer.Received<ContainerRecreated>().Any(r => r.AgentName == "south-agent"), "south's recreate", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
 
-            using var moving = await api.PostAsJsonAsync("/api/agents/mover/move", new { host = "south" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, moving.StatusCode);
-            MoveAnswer = await moving.Content.ReadFromJsonAsync<JsonElement>();
+            var cli = new Dictionary<string, string?>
+            {
+                ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
+                ["TRINITY_API_URL"] = api.BaseAddress!.ToString(),
+                ["TRINITY_ADMIN_KEY"] = api.DefaultRequestHeaders.Authorization!.Parameter,
+            };
+            var moving = await CommandRun.TrinityAsync(cli, null, "agents", "move", "mover", "--host", "south", "--json");
+            Assert.True(moving.ExitCode == 0, moving.ToString());
+            MoveAnswer = JsonDocument.Parse(moving.Output).RootElement;
             await Eventually.Until(() => Observer.Received<AgentContainerStarted>().Any(r => r.AgentName == "mover"), "the mover to start on south", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
             Moved = Observer.Received<AgentContainerMoved>().Single();
             MoverAfterwards = await api.GetFromJsonAsync<JsonElement>("/api/agents/mover");
             MoverFingerprintAfterwards = await PlacedLiveFingerprintAsync("mover");
+            Listed = await CommandRun.TrinityAsync(cli, null, "agents", "list", "--json");
         }
 
         Task<ServiceProcess> StartManagerOfAsync(string host) => StartContainerManagerAsync($"container-manager-{host}", new Dictionary<string, string?>(Hosts)
@@ -129,6 +137,15 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
         }
         Assert.StartsWith("http://127.0.0.2:", scenario.South.BaseUrl, StringComparison.Ordinal);
         Assert.Null(await scenario.Containers.FindByNameAsync("south-agent"));
+    }
+
+    [Fact]
+    public void The_agent_list_shows_each_agents_host()
+    {
+        Assert.True(scenario.Listed.ExitCode == 0, scenario.Listed.ToString());
+        var hosts = JsonDocument.Parse(scenario.Listed.Output).RootElement.EnumerateArray()
+            .ToDictionary(a => a.GetProperty("name").GetString()!, a => a.GetProperty("host").GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["mover"] = "south", ["north-agent"] = "north", ["south-agent"] = "south" }, hosts);
     }
 
     [Fact]

@@ -5,20 +5,21 @@ using static Trinity.Cli.Commands.SubscriptionCommands;
 
 namespace Trinity.Cli.Commands;
 
-/// <summary><c>agents adopt NAME… | --label KEY=VALUE [--dry-run]</c>: running containers something else started, registered without creating any.</summary>
+/// <summary><c>agents adopt NAME… | --label KEY=VALUE [--host HOST] [--dry-run]</c>: running containers something else started, registered without creating any.</summary>
 public static class AdoptionCommands
 {
     public static async Task<int> AdoptAsync(CliArguments args, CliSettings settings)
     {
         var label = args.Optional("label");
         var dryRun = args.Flag("dry-run");
+        var host = args.Optional("host");
         var names = args.Words.Skip(2).ToList();
         if ((names.Count == 0) == (label is null))
             throw new CliException("Give container names, or --label KEY=VALUE, not both.");
         args.RejectUnknown(2 + names.Count);
         using var api = Api(settings);
         var took = Stopwatch.StartNew();
-        var answer = await api.PostAsync("api/agents/adopt", new { names, label, dryRun });
+        var answer = await api.PostAsync("api/agents/adopt", new { names, label, dryRun, host });
         took.Stop();
         var containers = answer.GetProperty("containers").EnumerateArray().ToList();
         if (args.Json)

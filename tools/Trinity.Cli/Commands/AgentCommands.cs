@@ -5,7 +5,7 @@ using static Trinity.Cli.Commands.SubscriptionCommands;
 
 namespace Trinity.Cli.Commands;
 
-/// <summary><c>agents list|show|register|reassign|retry|remove</c> and <c>rotations</c>, over the API.</summary>
+/// <summary><c>agents list|show|register|reassign|retry|move|remove</c> and <c>rotations</c>, over the API.</summary>
 public static class AgentCommands
 {
     public static async Task<int> ListAsync(CliArguments args, CliSettings settings)
@@ -16,10 +16,10 @@ public static class AgentCommands
         if (args.Json)
             Output.Json(agents);
         else
-            Output.Table(["name", "kind", "auth", "subscription", "state", "in sync", "verified", "agent key", "container"], agents.EnumerateArray().Select(a => new[]
+            Output.Table(["name", "kind", "auth", "subscription", "state", "in sync", "verified", "agent key", "host", "container"], agents.EnumerateArray().Select(a => new[]
             {
                 Text(a, "name"), Text(a, "kind"), Text(a, "authMode"), Text(a, "subscriptionId"), Text(a, "state"), Text(a, "inSync"), Text(a, "verification"),
-                KeyRequired(a), Short(Text(a, "containerId")),
+                KeyRequired(a), Text(a, "host"), Short(Text(a, "containerId")),
             }));
         return 0;
     }
@@ -46,6 +46,8 @@ public static class AgentCommands
             ["subscription", Text(agent, "subscriptionId")],
             ["state", Text(agent, "state")],
             ["in sync", Text(agent, "inSync")],
+            ["docker host", Text(agent, "host")],
+            ["base url", Text(agent, "baseUrl")],
             ["container", Short(Text(agent, "containerId"))],
             ["live fingerprint", Text(agent, "liveFingerprint")],
             ["failed attempts", Text(agent, "failedAttempts")],
@@ -64,16 +66,32 @@ public static class AgentCommands
         var useApiKey = args.Flag("api-key");
         var baseUrl = args.Optional("base-url");
         bool? unmanaged = args.Flag("unmanaged") ? true : null;
+        var host = args.Optional("host");
         args.RejectUnknown(2);
         var subscriptionId = subscription is null ? (Guid?)null : await ResolveAsync(subscription, settings);
         using var api = Api(settings);
-        var registered = await api.PostAsync("api/agents", new { name, subscriptionId, useApiKey, baseUrl, unmanaged });
+        var registered = await api.PostAsync("api/agents", new { name, subscriptionId, useApiKey, baseUrl, unmanaged, host });
         if (args.Json)
             Output.Json(registered);
         else if (Text(registered, "kind") == "unmanaged")
             Console.Out.WriteLine($"Agent {name} registered unmanaged at {baseUrl}: it is reloaded there, never started or recreated (agent key: {KeyRequired(registered)}).");
         else
-            Console.Out.WriteLine($"Agent {name} registered; its container is being started.");
+            Console.Out.WriteLine($"Agent {name} registered on Docker host {Text(registered, "host")}; its container is being started.");
+        return 0;
+    }
+
+    /// <summary>Moves a managed agent's container to another Docker host: drained and removed where it is, started there.</summary>
+    public static async Task<int> MoveAsync(CliArguments args, CliSettings settings)
+    {
+        var name = args.Word(2, "the agent's name");
+        var host = args.Required("host");
+        args.RejectUnknown(3);
+        using var api = Api(settings);
+        var accepted = await api.PostAsync($"api/agents/{Uri.EscapeDataString(name)}/move", new { host });
+        if (args.Json)
+            Output.Json(accepted);
+        else
+            Console.Out.WriteLine($"Move of {name} from {Text(accepted, "from")} to {Text(accepted, "to")} accepted: {Text(accepted, "workspace")}");
         return 0;
     }
 
