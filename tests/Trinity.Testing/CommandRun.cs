@@ -44,6 +44,17 @@ public static class CommandRun
         return new CommandResult(process.ExitCode, await output, await error);
     }
 
+    /// <summary>
+    /// What <c>./trinity</c> needs to reach the API behind <paramref name="api"/> (a client of <c>StartApiAsync</c>), with
+    /// an empty state folder: a system left running by <c>make up</c> must not be what the commands reach.
+    /// </summary>
+    public static Dictionary<string, string?> CliEnvironmentFor(HttpClient api) => new()
+    {
+        ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
+        ["TRINITY_API_URL"] = api.BaseAddress!.ToString(),
+        ["TRINITY_ADMIN_KEY"] = api.DefaultRequestHeaders.Authorization!.Parameter,
+    };
+
     /// <summary><c>./trinity …</c>, built in the configuration the tests run in.</summary>
     public static Task<CommandResult> TrinityAsync(IReadOnlyDictionary<string, string?> environment, string? standardInput, params string[] arguments) =>
         RunAsync(Path.Combine(RepositoryPaths.Root, "trinity"), arguments,

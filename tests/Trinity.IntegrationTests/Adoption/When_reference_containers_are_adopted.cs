@@ -77,12 +77,7 @@ public sealed class When_reference_containers_are_adopted(When_reference_contain
             var (_, api) = await StartApiAsync();
             A = await api.UpsertSubscriptionAsync("subscription-a", TokenA);
             B = await api.UpsertSubscriptionAsync("subscription-b", TokenB);
-            var cli = new Dictionary<string, string?>
-            {
-                ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
-                ["TRINITY_API_URL"] = api.BaseAddress!.ToString(),
-                ["TRINITY_ADMIN_KEY"] = api.DefaultRequestHeaders.Authorization!.Parameter,
-            };
+            var cli = CommandRun.CliEnvironmentFor(api);
 
             DryRun = await CommandRun.TrinityAsync(cli, null, "agents", "adopt", "--label", FleetLabel, "--dry-run");
             RegisteredAfterDryRun = await CountAgentsAsync();

@@ -88,12 +88,7 @@ public sealed class When_each_docker_host_has_its_own_manager(When_each_docker_h
             await Eventually.Until(() => Observer.Received<ContainerRecreated>().Any(r => r.AgentName == "south-agent"), "south's recreate", TimeSpan.FromSeconds(60));
             await WaitUntilQuietAsync();
 
-            var cli = new Dictionary<string, string?>
-            {
-                ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
-                ["TRINITY_API_URL"] = api.BaseAddress!.ToString(),
-                ["TRINITY_ADMIN_KEY"] = api.DefaultRequestHeaders.Authorization!.Parameter,
-            };
+            var cli = CommandRun.CliEnvironmentFor(api);
             var moving = await CommandRun.TrinityAsync(cli, null, "agents", "move", "mover", "--host", "south", "--json");
             Assert.True(moving.ExitCode == 0, moving.ToString());
             MoveAnswer = JsonDocument.Parse(moving.Output).RootElement;

@@ -43,16 +43,10 @@ public sealed class When_an_operator_uses_the_trinity_cli(When_an_operator_uses_
             await StartOrchestratorAsync(extra: new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{metricsPort}" });
             await StartRotationWorkerAsync();
             var (_, api) = await StartApiAsync();
-            _environment = new Dictionary<string, string?>
-            {
-                // An empty state folder: a system left running by `make up` must not be what these commands reach.
-                ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
-                ["TRINITY_API_URL"] = api.BaseAddress!.ToString(),
-                ["TRINITY_ADMIN_KEY"] = api.DefaultRequestHeaders.Authorization!.Parameter,
-                ["TRINITY_RABBITMQ_VHOST"] = VirtualHost,
-                ["TRINITY_RABBITMQ_USER"] = Credentials.RabbitMqUser,
-                ["TRINITY_RABBITMQ_PASSWORD"] = Credentials.RabbitMqPassword,
-            };
+            _environment = CommandRun.CliEnvironmentFor(api);
+            _environment["TRINITY_RABBITMQ_VHOST"] = VirtualHost;
+            _environment["TRINITY_RABBITMQ_USER"] = Credentials.RabbitMqUser;
+            _environment["TRINITY_RABBITMQ_PASSWORD"] = Credentials.RabbitMqPassword;
 
             Report = await TrinityAsync(null, "failures", "report", "--agent", Agent, "--kind", "rate-limited", "--source", "schedule", "--subscription", "subscription-a", "--execution", "nightly-42");
             await WaitUntilAgentRunsAsync(TokenB);

@@ -45,12 +45,7 @@ public sealed class When_an_outbox_message_can_never_be_sent(When_an_outbox_mess
             await WaitUntilQuietAsync();
             // Only now: the Orchestrator's relay is the one that met the row, so its metrics are the ones to read.
             var (_, api) = await StartApiAsync();
-            var environment = new Dictionary<string, string?>
-            {
-                ["TRINITY_STATE_DIR"] = Directory.CreateTempSubdirectory("trinity-cli-").FullName,
-                ["TRINITY_API_URL"] = api.BaseAddress!.ToString(),
-                ["TRINITY_ADMIN_KEY"] = api.DefaultRequestHeaders.Authorization!.Parameter,
-            };
+            var environment = CommandRun.CliEnvironmentFor(api);
             Outbox = JsonDocument.Parse((await CommandRun.TrinityAsync(environment, null, "bus", "outbox", "--json")).Output).RootElement;
             Table = await CommandRun.TrinityAsync(environment, null, "bus", "outbox");
             using var http = new HttpClient();
