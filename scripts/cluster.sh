@@ -5,7 +5,8 @@
 # 127.0.0.1) and a second engine beside it ("second": its own socket, data root, exec root and containerd, no bridge,
 # agents on 127.0.0.2), each with its own container manager. PostgreSQL, Redis and the first engine are the local
 # services. Writes $STATE/cluster.env (owner-only) for ./trinity and for tests; `make cluster-down`
-# (scripts/cluster.sh down) stops what it started, by PID, and removes the nodes' data and the second engine.
+# (scripts/cluster.sh down) stops what it started, by PID, and removes the nodes' data, the second engine and the
+# cluster's database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIGURATION="${CONFIGURATION:-Release}"
@@ -13,7 +14,7 @@ STATE="${TRINITY_STATE_DIR:-$HOME/.trinity}"
 CLUSTER_ENV="$STATE/cluster.env"
 CLUSTER_PIDS="$STATE/cluster.pids" # the services', for make cluster-down
 NODES_DIR="${TRINITY_CLUSTER_DATA:-/var/tmp/trinity-cluster}" # not under $HOME: the nodes run as the rabbitmq user
-ENGINE_DIR="${TRINITY_CLUSTER_ENGINE:-/var/tmp/trinity-cluster-engine}" # short: a unix socket's path has 107 bytes
+ENGINE_DIR=/var/tmp/trinity-cluster-engine # the second engine's; short: a unix socket's path has at most 107 bytes
 SECOND_ENGINE="unix://$ENGINE_DIR/docker.sock"
 DOCKER_HOSTS="local=127.0.0.1,second=127.0.0.2" # Trinity:DockerHosts of every service
 RUN=trinity-cluster
@@ -33,30 +34,38 @@ node_env() { # n — the environment a node's rabbitmq-server and rabbitmqctl ne
 rabbit() { local n=$1; shift; mapfile -t environment < <(node_env "$n"); env "${environment[@]}" "$@"; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-start_second_engine() { # dockerd in its own session, its own containerd under its exec root; the agent image loaded into it
-  mkdir -p -m 700 "$ENGINE_DIR"
-  setsid dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" -H "$SECOND_ENGINE" \
-    --pidfile "$ENGINE_DIR/docker.pid" --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd-second.log" 2>&1 </dev/null &
-  local deadline=$((SECONDS + 60))
+start_second_engine() { # dockerd in its own session: its own containerd namespaces, an empty configuration file
+  if [[ -e $ENGINE_DIR ]]; then log "$ENGINE_DIR exists and is not this script's: remove it by hand"; exit 1; fi
+  mkdir -m 700 "$ENGINE_DIR" && touch "$ENGINE_DIR/.trinity-cluster-engine" && echo '{}' >"$ENGINE_DIR/daemon.json"
+  setsid dockerd --config-file "$ENGINE_DIR/daemon.json" --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
+    -H "$SECOND_ENGINE" --pidfile "$ENGINE_DIR/docker.pid" --containerd-namespace "$RUN-second" \
+    --containerd-plugins-namespace "$RUN-second-plugins" --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+    >"$WORK/dockerd-second.log" 2>&1 </dev/null &
+  local daemon=$! deadline=$((SECONDS + 60))
   until docker -H "$SECOND_ENGINE" version >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then log "the second Docker engine did not start; see $WORK/dockerd-second.log"; exit 1; fi
+    if ! alive "$daemon" || ((SECONDS > deadline)); then log "the second Docker engine did not start; see $WORK/dockerd-second.log"; exit 1; fi
     sleep 0.5
   done
-  docker save trinity/agent:latest | docker -H "$SECOND_ENGINE" load -q >/dev/null
+  docker -H unix:///var/run/docker.sock save trinity/agent:latest | docker -H "$SECOND_ENGINE" load -q >/dev/null
 }
 
-stop_second_engine() { # its containers removed, dockerd stopped by the PID it wrote, its mounts and directories removed
-  [[ -d $ENGINE_DIR ]] || return 0
+stop_second_engine() { # its containers removed, dockerd stopped by the PID it wrote, its mounts and directory removed
+  # Only a directory this script made: root's, mode 0700, with its marker.
+  [[ -d $ENGINE_DIR && ! -L $ENGINE_DIR && -f $ENGINE_DIR/.trinity-cluster-engine ]] || return 0
+  [[ $(stat -c %u:%a "$ENGINE_DIR") == 0:700 ]] || { log "$ENGINE_DIR is not root's with mode 700: left alone"; return 0; }
   if [[ -S $ENGINE_DIR/docker.sock ]]; then
     docker -H "$SECOND_ENGINE" ps -aq --filter "label=trinity.run=$RUN" 2>/dev/null | xargs -r docker -H "$SECOND_ENGINE" rm -f >/dev/null || true
   fi
   local pid
   pid=$(cat "$ENGINE_DIR/docker.pid" 2>/dev/null || true)
-  if [[ -n $pid ]] && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]]; then
-    kill -TERM "$pid"
-    for _ in $(seq 200); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+  # Only the daemon started on this pid file (a PID is reused once its process has gone).
+  if [[ -n $pid ]] && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$ENGINE_DIR/docker.pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
-  awk -v dir="$ENGINE_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r | xargs -r -n1 umount -l
+  local mount
+  while read -r mount; do umount -l "$mount" || true; done < <(awk -v dir="$ENGINE_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r)
   rm -rf "$ENGINE_DIR"
 }
 
@@ -68,6 +77,8 @@ stop_all() { # the services by their PIDs, then each node's Erlang VM by the PID
   log "stopping ${#PIDS[@]} processes (the services, then the nodes), the cluster's agent containers and the second engine"
   system_stop
   stop_second_engine
+  # Its database too: the next start draws a new encryption key, which could not read the rows of this one.
+  runuser -u postgres -- psql -q -c "DROP DATABASE IF EXISTS \"$DATABASE\" WITH (FORCE)" >/dev/null || true
   rm -rf "$NODES_DIR" "$CLUSTER_ENV" "$CLUSTER_PIDS"
 }
 
@@ -164,7 +175,7 @@ TRINITY_RABBITMQ_VHOST=$RUN
 TRINITY_RABBITMQ_USER=$BROKER_USER
 TRINITY_RABBITMQ_PASSWORD=$BROKER_PASSWORD
 TRINITY_DOCKER_HOSTS=unix:///var/run/docker.sock,$SECOND_ENGINE
-TRINITY_DOCKER_HOST_NAMES=$DOCKER_HOSTS
+TRINITY_DOCKER_HOST_NAMES=local,second
 ENV
 )
 (umask 077 && echo "${PIDS[*]}" >"$CLUSTER_PIDS")

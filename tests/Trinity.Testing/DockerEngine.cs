@@ -5,30 +5,31 @@ using Docker.DotNet;
 namespace Trinity.Testing;
 
 /// <summary>
-/// A second Docker engine of the test's own beside the machine's: its own socket, data root, exec root and containerd,
-/// no bridge, no iptables — a second Docker host on this one machine. Its containers use host networking like the
-/// first engine's, so a test gives its agents another loopback address (127.0.0.2) to tell the hosts apart. The agent
-/// image is loaded into it from the first engine (nothing can be pulled here). At the end its containers are removed,
-/// the daemon stopped by its PID and its directories deleted; an engine a dead run left behind is stopped and removed
-/// at start.
+/// A second Docker engine of the test's own beside the machine's: its own socket, data root, exec root, containerd
+/// namespaces and (empty) configuration file, no bridge, no iptables — a second Docker host on this one machine. Its
+/// containers use host networking like the first engine's, so a test gives its agents another loopback address
+/// (127.0.0.2) to tell the hosts apart. The agent image is loaded into it from the first engine (nothing can be pulled
+/// here). At the end its containers are removed, the daemon stopped by its PID and its directory deleted; an engine a
+/// dead run left behind is stopped and removed at start — only a directory of root's own, mode 0700, and only a
+/// daemon whose command line names that directory's pid file.
 /// </summary>
 public sealed class DockerEngine : IAsyncDisposable
 {
     /// <summary>Under /var/tmp and short: a unix socket's path may be at most 107 bytes.</summary>
     const string Root = "/var/tmp";
     const string DirectoryPrefix = "trinity-engine-";
+    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(20);
 
     readonly string _directory;
     readonly Process _daemon;
-    readonly string _logDirectory;
     readonly StreamWriter _log;
 
-    DockerEngine(string directory, Process daemon, StreamWriter log, string runId, string logDirectory)
+    DockerEngine(string directory, Process daemon, StreamWriter log, string runId)
     {
         _directory = directory;
         _daemon = daemon;
         _log = log;
-        _logDirectory = logDirectory;
         Endpoint = $"unix://{directory}/docker.sock";
         Containers = new AgentContainers(runId, Endpoint);
     }
@@ -42,32 +43,45 @@ public sealed class DockerEngine : IAsyncDisposable
     public static async Task<DockerEngine> StartAsync(string runId, string logDirectory, params string[] images)
     {
         await RemoveLeftoversAsync();
-        var directory = Directory.CreateDirectory(Path.Combine(Root, DirectoryPrefix + Guid.NewGuid().ToString("N")[..8])).FullName;
-        File.WriteAllText(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        var start = new ProcessStartInfo("dockerd")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var directory = CreateOwnDirectory();
+        var id = Path.GetFileName(directory);
+        File.WriteAllText(Path.Combine(directory, "daemon.json"), "{}"); // nothing of /etc/docker/daemon.json applies
+        var logFile = Path.Combine(logDirectory, $"dockerd-{id}.log");
+        var log = File.CreateText(logFile);
+        log.AutoFlush = true;
+        var start = new ProcessStartInfo("dockerd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[]
                  {
-                     "--data-root", $"{directory}/data", "--exec-root", $"{directory}/exec", "-H", $"unix://{directory}/docker.sock",
-                     "--pidfile", $"{directory}/docker.pid", "--bridge=none", "--iptables=false", "--ip-masq=false",
+                     "--config-file", $"{directory}/daemon.json", "--data-root", $"{directory}/data", "--exec-root", $"{directory}/exec",
+                     "-H", $"unix://{directory}/docker.sock", "--pidfile", $"{directory}/docker.pid",
+                     "--containerd-namespace", id, "--containerd-plugins-namespace", $"{id}-plugins",
+                     "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
                  })
             start.ArgumentList.Add(argument);
-        var daemon = Process.Start(start) ?? throw new InvalidOperationException("dockerd did not start");
-        var log = File.CreateText(Path.Combine(logDirectory, $"dockerd-{Path.GetFileName(directory)}.log"));
-        log.AutoFlush = true;
+        Process daemon;
+        try
+        {
+            daemon = Process.Start(start) ?? throw new InvalidOperationException("dockerd did not start");
+        }
+        catch
+        {
+            log.Dispose();
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
         daemon.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };
         daemon.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };
         daemon.BeginOutputReadLine();
         daemon.BeginErrorReadLine();
 
-        var engine = new DockerEngine(directory, daemon, log, runId, logDirectory);
+        var engine = new DockerEngine(directory, daemon, log, runId);
         try
         {
-            await Eventually.Until(engine.AnswersAsync, $"the Docker engine at {engine.Endpoint} to answer", TimeSpan.FromSeconds(60));
+            // A daemon that exits ends the wait at once: Eventually would wait out its deadline on an exception.
+            await Eventually.Until(async () => daemon.HasExited || await engine.AnswersAsync(), $"the Docker engine at {engine.Endpoint} to answer (its log: {logFile})",
+                TimeSpan.FromSeconds(60));
+            if (daemon.HasExited)
+                throw new InvalidOperationException($"dockerd for {engine.Endpoint} exited with {daemon.ExitCode}; see {logFile}");
             foreach (var image in images.Length > 0 ? images : [AgentContainers.Image])
                 await engine.LoadAsync(image);
         }
@@ -79,10 +93,21 @@ public sealed class DockerEngine : IAsyncDisposable
         return engine;
     }
 
+    /// <summary>Made under a name no leftover sweep matches, then renamed: another run never takes it for a dead run's.</summary>
+    static string CreateOwnDirectory()
+    {
+        var id = DirectoryPrefix + Guid.NewGuid().ToString("N")[..8];
+        var staging = Directory.CreateDirectory(Path.Combine(Root, $".{id}"), OwnerOnly).FullName;
+        File.WriteAllText(Path.Combine(staging, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var directory = Path.Combine(Root, id);
+        Directory.Move(staging, directory);
+        return directory;
+    }
+
     /// <summary>An image of the machine's engine, saved there and loaded here.</summary>
     async Task LoadAsync(string image)
     {
-        var loaded = await CommandRun.RunAsync("bash", ["-o", "pipefail", "-c", "docker save \"$0\" | docker -H \"$1\" load -q", image, Endpoint],
+        var loaded = await CommandRun.RunAsync("bash", ["-o", "pipefail", "-c", "docker -H \"$1\" save \"$0\" | docker -H \"$2\" load -q", image, AgentContainers.LocalEngine, Endpoint],
             new Dictionary<string, string?>(), timeout: TimeSpan.FromSeconds(120));
         if (loaded.ExitCode != 0)
             throw new InvalidOperationException($"{image} could not be loaded into {Endpoint}: {loaded}");
@@ -90,8 +115,6 @@ public sealed class DockerEngine : IAsyncDisposable
 
     async Task<bool> AnswersAsync()
     {
-        if (_daemon.HasExited)
-            throw new InvalidOperationException($"dockerd for {Endpoint} exited with {_daemon.ExitCode}; see its log in {_logDirectory}");
         try
         {
             await Containers.Docker.System.PingAsync();
@@ -112,32 +135,40 @@ public sealed class DockerEngine : IAsyncDisposable
         }
         finally
         {
-            await StopAsync(_daemon.Id, _daemon);
-            await _daemon.WaitForExitAsync(); // and for the end of its output, before the log closes
-            _daemon.Dispose();
-            lock (_log)
-                _log.Dispose();
-            await RemoveDirectoryAsync(_directory);
+            try
+            {
+                await StopAsync(_daemon);
+            }
+            finally
+            {
+                _daemon.Dispose();
+                lock (_log)
+                    _log.Dispose();
+                await RemoveDirectoryAsync(_directory);
+            }
         }
     }
 
-    /// <summary>SIGTERM (dockerd stops its containerd and containers), SIGKILL after 20 s.</summary>
-    static async Task StopAsync(int pid, Process? daemon)
+    /// <summary>SIGTERM (dockerd stops its containers and its containerd), SIGKILL to it and its children after 20 s.</summary>
+    static async Task StopAsync(Process daemon)
     {
-        daemon ??= TryGetProcess(pid);
-        if (daemon is null || daemon.HasExited)
+        if (daemon.HasExited)
             return;
-        await CommandRun.RunAsync("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string?>());
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
+        await CommandRun.RunAsync("kill", ["-TERM", daemon.Id.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string?>());
+        using (var patience = new CancellationTokenSource(StopPatience))
         {
-            await daemon.WaitForExitAsync(patience.Token);
+            try
+            {
+                await daemon.WaitForExitAsync(patience.Token);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
-        catch (OperationCanceledException)
-        {
-            daemon.Kill(entireProcessTree: true);
-            await daemon.WaitForExitAsync();
-        }
+        daemon.Kill(entireProcessTree: true);
+        using var end = new CancellationTokenSource(StopPatience);
+        await daemon.WaitForExitAsync(end.Token);
     }
 
     /// <summary>Its network namespace mount must go before the directory can.</summary>
@@ -149,15 +180,21 @@ public sealed class DockerEngine : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    /// <summary>Engines of runs whose test process is gone: their daemon (started by that run, known by its pid file) stopped, their directory removed.</summary>
+    /// <summary>
+    /// Engines of runs whose test process is gone: the directory only when it is root's, mode 0700 (a directory anyone
+    /// else made is left alone), its daemon only when that process was started on this directory's pid file.
+    /// </summary>
     static async Task RemoveLeftoversAsync()
     {
         foreach (var directory in Directory.EnumerateDirectories(Root, DirectoryPrefix + "*"))
         {
-            if (ReadPid(Path.Combine(directory, "owner.pid")) is { } owner && TryGetProcess(owner) is not null)
+            var info = new DirectoryInfo(directory);
+            if (info.LinkTarget is not null || info.UnixFileMode != OwnerOnly)
                 continue;
-            if (ReadPid(Path.Combine(directory, "docker.pid")) is { } daemon && IsDockerd(daemon))
-                await StopAsync(daemon, null);
+            if (await OwnerUidAsync(directory) != "0" || ReadPid(Path.Combine(directory, "owner.pid")) is { } owner && Alive(owner) is not null)
+                continue;
+            if (ReadPid(Path.Combine(directory, "docker.pid")) is { } pid && Alive(pid) is { } daemon && StartedOn(pid, directory))
+                await StopAsync(daemon);
             await RemoveDirectoryAsync(directory);
         }
     }
@@ -165,9 +202,22 @@ public sealed class DockerEngine : IAsyncDisposable
     static int? ReadPid(string file) =>
         File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : null;
 
-    static bool IsDockerd(int pid) => TryGetProcess(pid) is { } process && process.ProcessName == "dockerd";
+    static bool StartedOn(int pid, string directory)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return arguments.Zip(arguments.Skip(1)).Any(pair => pair == ("--pidfile", $"{directory}/docker.pid"));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
-    static Process? TryGetProcess(int pid)
+    static async Task<string> OwnerUidAsync(string path) => (await CommandRun.RunAsync("stat", ["-c", "%u", path], new Dictionary<string, string?>())).Output.Trim();
+
+    static Process? Alive(int pid)
     {
         try
         {

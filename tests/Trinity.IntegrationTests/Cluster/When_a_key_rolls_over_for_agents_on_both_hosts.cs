@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using Trinity.Infrastructure.Persistence.Entities;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
@@ -10,8 +11,9 @@ namespace Trinity.IntegrationTests.Cluster;
 /// Two hundred agents share one subscription, spread over two Docker hosts on a RabbitMQ cluster of three nodes with
 /// two replicas of the Orchestrator and of the worker: on north (this machine's engine, 127.0.0.1) two agent
 /// containers and a fleet-mode agent server of 98 agents; on south (a second engine of the test's own, 127.0.0.2)
-/// the same. An operator gives the subscription a new key through the API; the rollover must reach every agent on
-/// both hosts exactly once, by hot-reload, every container left running as it was.
+/// the same, and a container manager per host on its engine. An operator gives the subscription a new key through
+/// the API; the rollover must reach every agent on both hosts exactly once, by hot-reload, every container left
+/// running as it was (a reload that failed would have had its host's manager recreate it).
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class When_a_key_rolls_over_for_agents_on_both_hosts(When_a_key_rolls_over_for_agents_on_both_hosts.Scenario scenario)
@@ -27,6 +29,8 @@ public sealed class When_a_key_rolls_over_for_agents_on_both_hosts(When_a_key_ro
         public List<(string Host, AgentClient Agent)> Fleet { get; } = [];
         public List<(string Host, ContainerAgent Agent, AgentContainers Engine)> InContainers { get; } = [];
         public Dictionary<string, string?> LiveAfterwards { get; } = [];
+        public Dictionary<string, string?> HostsInTheApi { get; } = [];
+        public DockerEngine South { get; private set; } = null!;
         public List<Rotation> Rotations { get; private set; } = [];
 
         public override async Task InitializeAsync()
@@ -35,7 +39,7 @@ public sealed class When_a_key_rolls_over_for_agents_on_both_hosts(When_a_key_ro
             await base.InitializeAsync();
             var oldToken = Canary.NewToken();
             var shared = await AddSubscriptionAsync("shared", oldToken);
-            var south = await StartDockerEngineAsync();
+            var south = South = await StartDockerEngineAsync();
             var fleetPerHost = Agents / 2 - ContainersPerHost;
             foreach (var (host, address, engine) in new[] { ("north", "127.0.0.1", Containers), ("south", "127.0.0.2", south.Containers) })
             {
@@ -56,7 +60,17 @@ public sealed class When_a_key_rolls_over_for_agents_on_both_hosts(When_a_key_ro
             await StartOrchestratorAsync("orchestrator-2", OnBothHosts);
             await StartRotationWorkerAsync("rotation-worker-1", OnBothHosts);
             await StartRotationWorkerAsync("rotation-worker-2", OnBothHosts);
+            foreach (var (host, endpoint) in new[] { ("north", AgentContainers.LocalEngine), ("south", south.Endpoint) })
+                await StartContainerManagerAsync($"container-manager-{host}", new Dictionary<string, string?>(OnBothHosts)
+                {
+                    ["Trinity__ContainerManager__Host"] = host,
+                    ["Trinity__ContainerManager__DockerEndpoint"] = endpoint,
+                    ["Trinity__ContainerManager__ContainerNamePrefix"] = $"trinity-test-{RunId}-",
+                    [$"Trinity__ContainerManager__Labels__{AgentContainers.TestRunLabel}"] = RunId,
+                });
             var (_, api) = await StartApiAsync(OnBothHosts);
+            foreach (var agent in (await api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray())
+                HostsInTheApi[agent.GetProperty("name").GetString()!] = agent.GetProperty("host").GetString();
 
             (await api.PostAsJsonAsync("/api/subscriptions", new { name = "shared", token = NewToken })).EnsureSuccessStatusCode();
             await Eventually.Until(async () => (await RotationsAsync()).Count(r => r.Outcome != RotationOutcome.InProgress), n => n >= Agents,
@@ -69,13 +83,15 @@ public sealed class When_a_key_rolls_over_for_agents_on_both_hosts(When_a_key_ro
     }
 
     [Fact]
-    public void The_agents_are_spread_over_both_hosts_in_containers_and_fleet_servers()
+    public async Task The_api_places_each_agent_on_its_host_and_each_container_runs_on_its_hosts_engine_only()
     {
-        Assert.Equal(Scenario.Agents, scenario.Fleet.Count + scenario.InContainers.Count);
-        foreach (var (host, address) in new[] { ("north", "http://127.0.0.1:"), ("south", "http://127.0.0.2:") })
+        var expected = scenario.Fleet.Select(f => (f.Agent.AgentName, f.Host)).Concat(scenario.InContainers.Select(c => (c.Agent.AgentName, c.Host)));
+        Assert.Equal(expected.ToDictionary(e => e.AgentName, e => (string?)e.Host), scenario.HostsInTheApi);
+        Assert.Equal((Scenario.Agents / 2, Scenario.Agents / 2), (scenario.HostsInTheApi.Count(h => h.Value == "north"), scenario.HostsInTheApi.Count(h => h.Value == "south")));
+        foreach (var (host, agent, _) in scenario.InContainers)
         {
-            Assert.All(scenario.Fleet.Where(f => f.Host == host), f => Assert.StartsWith(address, f.Agent.BaseUrl, StringComparison.Ordinal));
-            Assert.Equal(2, scenario.InContainers.Count(c => c.Host == host && c.Agent.BaseUrl.StartsWith(address, StringComparison.Ordinal)));
+            var other = host == "north" ? scenario.South.Containers : scenario.Containers;
+            Assert.Null(await other.FindByNameAsync(agent.AgentName));
         }
     }
 
