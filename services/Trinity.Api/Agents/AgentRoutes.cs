@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Trinity.AgentProtocol;
 using Trinity.Api.Configuration;
+using Trinity.Api.Subscriptions;
 using Trinity.Hosting.Faults;
 using Trinity.Infrastructure.AgentNetwork;
 using Trinity.Infrastructure.Outbox;
@@ -30,16 +31,18 @@ public sealed record ReassignRequest(Guid? SubscriptionId);
 /// <param name="Authenticated">Whether the agent asks for a key before it reads a reload, as probed at registration; null when unknown.</param>
 /// <param name="Verification">How its last hot-reload was known to land: observed (a fingerprint) or acknowledged.</param>
 /// <param name="Host">The Docker host it is placed on; <paramref name="BaseUrl"/> is where its agent server answers there.</param>
+/// <param name="SubscriptionName">The name of <paramref name="SubscriptionId"/>.</param>
 public sealed record AgentResponse(string Name, string AuthMode, Guid? SubscriptionId, string? State, bool? InSync, string? ContainerId, string? LiveFingerprint,
     RotationResponse? LastRotation, int FailedAttempts = 0, DateTimeOffset? NextAttemptAt = null, string? LastFailure = null,
-    string Kind = "managed", bool? Authenticated = null, string? Verification = null, string? Host = null, string? BaseUrl = null);
+    string Kind = "managed", bool? Authenticated = null, string? Verification = null, string? Host = null, string? BaseUrl = null, string? SubscriptionName = null);
 
+/// <param name="FromName">The name of the subscription <paramref name="From"/>, <paramref name="ToName"/> of <paramref name="To"/>.</param>
 public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail,
-    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null)
+    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null, string? FromName = null, string? ToName = null)
 {
-    public static RotationResponse Of(Rotation r) =>
+    public static RotationResponse Of(Rotation r, IReadOnlyDictionary<Guid, string> names) =>
         new(r.Id, r.AgentName, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail,
-            r.StartedAt, r.CompletedAt, Lower(r.Verification));
+            r.StartedAt, r.CompletedAt, Lower(r.Verification), names.Of(r.FromSubscriptionId), names.Of(r.ToSubscriptionId));
 
     public static string? Lower(Enum? value) => value?.ToString().ToLowerInvariant();
 }
@@ -54,10 +57,17 @@ public static class AgentRoutes
         api.MapPut("/agents/{name}/subscription", ReassignAsync);
         api.MapDelete("/agents/{name}", DeleteAsync);
         api.MapPost("/agents/{name}/retry", RetryAsync);
-        api.MapGet("/rotations", async (string? agent, TrinityDbContext db, CancellationToken cancellationToken) =>
-            Results.Ok((await db.Rotations.AsNoTracking().Where(r => agent == null || r.AgentName == agent).OrderByDescending(r => r.StartedAt).Take(500)
-                .ToListAsync(cancellationToken)).Select(RotationResponse.Of)));
+        api.MapGet("/rotations", RotationsAsync);
         return api;
+    }
+
+    /// <summary>The newest 500 rotations, of one agent or of all, each with its subscriptions' names.</summary>
+    static async Task<IResult> RotationsAsync(string? agent, TrinityDbContext db, CancellationToken cancellationToken)
+    {
+        var rotations = await db.Rotations.AsNoTracking().Where(r => agent == null || r.AgentName == agent).OrderByDescending(r => r.StartedAt).Take(500)
+            .ToListAsync(cancellationToken);
+        var names = await SubscriptionNames.OfAsync(db, rotations.SelectMany(r => new[] { r.FromSubscriptionId, r.ToSubscriptionId }), cancellationToken);
+        return Results.Ok(rotations.Select(r => RotationResponse.Of(r, names)));
     }
 
     /// <summary>
@@ -142,7 +152,9 @@ public static class AgentRoutes
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No agent {name}.");
         var saga = await db.AgentCredentialStates.AsNoTracking().SingleOrDefaultAsync(s => s.AgentName == name, cancellationToken);
         var last = await db.Rotations.AsNoTracking().Where(r => r.AgentName == name).OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
-        return Results.Ok(Describe(agent, saga, await LiveFingerprintAsync(agent, cipher, agents, cancellationToken), last, await LastVerification(db, name).FirstOrDefaultAsync(cancellationToken)));
+        var names = await SubscriptionNames.OfAsync(db, [agent.SubscriptionId, last?.FromSubscriptionId, last?.ToSubscriptionId], cancellationToken);
+        return Results.Ok(Describe(agent, saga, await LiveFingerprintAsync(agent, cipher, agents, cancellationToken), last,
+            await LastVerification(db, name).FirstOrDefaultAsync(cancellationToken), names));
     }
 
     /// <summary>Every registered agent as the database sees it (the live fingerprint is asked of one agent at a time, by name).</summary>
@@ -163,7 +175,8 @@ public static class AgentRoutes
                         .OrderByDescending(r => r.StartedAt).Select(r => r.Verification).FirstOrDefault(),
                 })
             .ToListAsync(cancellationToken);
-        return Results.Ok(rows.Select(row => Describe(row.agent, row.saga, null, null, row.verification)));
+        var names = await SubscriptionNames.OfAsync(db, rows.Select(row => row.agent.SubscriptionId), cancellationToken);
+        return Results.Ok(rows.Select(row => Describe(row.agent, row.saga, null, null, row.verification, names)));
     }
 
     static IQueryable<ReloadVerification?> LastVerification(TrinityDbContext db, string name) =>
@@ -172,7 +185,8 @@ public static class AgentRoutes
     /// <summary>Derived: a subscription when one is assigned, else the platform API key when chosen, else none.</summary>
     public static string AuthModeOf(Agent agent) => agent.SubscriptionId is not null ? "subscription" : agent.UseApiKey ? "api-key" : "none";
 
-    static AgentResponse Describe(Agent agent, AgentCredentialState? saga, string? liveFingerprint, Rotation? last, ReloadVerification? verification) => new(
+    static AgentResponse Describe(Agent agent, AgentCredentialState? saga, string? liveFingerprint, Rotation? last, ReloadVerification? verification,
+        IReadOnlyDictionary<Guid, string> names) => new(
         agent.Name,
         AuthModeOf(agent),
         agent.SubscriptionId,
@@ -180,7 +194,7 @@ public static class AgentRoutes
         saga is null ? null : !saga.OutOfSync,
         agent.ContainerId,
         liveFingerprint,
-        last is null ? null : RotationResponse.Of(last),
+        last is null ? null : RotationResponse.Of(last, names),
         saga?.FailedAttempts ?? 0,
         saga?.NextAttemptAt,
         saga?.LastFailure,
@@ -188,7 +202,8 @@ public static class AgentRoutes
         agent.Authenticated,
         RotationResponse.Lower(verification),
         agent.DockerHost,
-        agent.BaseUrl);
+        agent.BaseUrl,
+        names.Of(agent.SubscriptionId));
 
     /// <summary>
     /// An operator's "try this agent again now": the agent's state machine starts its back-off afresh and brings it to

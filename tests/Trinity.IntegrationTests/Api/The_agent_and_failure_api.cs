@@ -80,6 +80,8 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
         Assert.Equal((scenario.B.ToString(), true), (scenario.AfterFailure.GetProperty("subscriptionId").GetString(), scenario.AfterFailure.GetProperty("inSync").GetBoolean()));
         Assert.Equal(("AutoSwitch", "Succeeded", "HotReload"), (scenario.History[0].GetProperty("trigger").GetString(),
             scenario.History[0].GetProperty("outcome").GetString(), scenario.History[0].GetProperty("method").GetString()));
+        Assert.Equal(("a", "b"), (scenario.History[0].GetProperty("fromName").GetString(), scenario.History[0].GetProperty("toName").GetString()));
+        Assert.Equal("b", scenario.AfterFailure.GetProperty("subscriptionName").GetString());
     }
 
     [Fact]
@@ -87,6 +89,8 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
     {
         Assert.Equal(scenario.A.ToString(), scenario.AfterReassignment.GetProperty("subscriptionId").GetString());
         Assert.Equal("Manual", scenario.AfterReassignment.GetProperty("lastRotation").GetProperty("trigger").GetString());
+        Assert.Equal(("b", "a"), (scenario.AfterReassignment.GetProperty("lastRotation").GetProperty("fromName").GetString(),
+            scenario.AfterReassignment.GetProperty("lastRotation").GetProperty("toName").GetString()));
     }
 
     [Fact]
@@ -96,6 +100,7 @@ public sealed class The_agent_and_failure_api(The_agent_and_failure_api.Scenario
         var courier = Assert.Single(agents.EnumerateArray());
         Assert.Equal(("courier", "local", "Idle", scenario.A.ToString()), (courier.GetProperty("name").GetString(), courier.GetProperty("host").GetString(),
             courier.GetProperty("state").GetString(), courier.GetProperty("subscriptionId").GetString()));
+        Assert.Equal("a", courier.GetProperty("subscriptionName").GetString());
         Assert.Equal(scenario.AfterReassignment.GetProperty("verification").GetString(), courier.GetProperty("verification").GetString());
         Assert.NotNull(courier.GetProperty("verification").GetString());
     }

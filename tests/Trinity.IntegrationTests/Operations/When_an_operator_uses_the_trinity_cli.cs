@@ -30,6 +30,8 @@ public sealed class When_an_operator_uses_the_trinity_cli(When_an_operator_uses_
         public CommandResult AddC { get; private set; } = null!;
         public CommandResult Replay { get; private set; } = null!;
         public JsonElement ShowAfterSwitch { get; private set; }
+        public CommandResult AgentsTable { get; private set; } = null!;
+        public CommandResult RotationsTable { get; private set; } = null!;
         public CommandResult UnknownAgent { get; private set; } = null!;
         public CommandResult WrongAdminKey { get; private set; } = null!;
         public CommandResult TokenAsArgument { get; private set; } = null!;
@@ -68,6 +70,8 @@ public sealed class When_an_operator_uses_the_trinity_cli(When_an_operator_uses_
             await WaitUntilQuietAsync();
 
             ShowAfterSwitch = JsonDocument.Parse((await TrinityAsync(null, "agents", "show", Agent, "--json")).Output).RootElement;
+            AgentsTable = await TrinityAsync(null, "agents", "list");
+            RotationsTable = await TrinityAsync(null, "rotations", "--agent", Agent);
             UnknownAgent = await TrinityAsync(null, "agents", "show", "nobody");
             var wrongKey = _environment["TRINITY_ADMIN_KEY"];
             _environment["TRINITY_ADMIN_KEY"] = "not-the-admin-key-at-all";
@@ -99,6 +103,18 @@ public sealed class When_an_operator_uses_the_trinity_cli(When_an_operator_uses_
         await using var db = scenario.NewDbContext();
         var failure = await db.Failures.SingleAsync(f => f.ExecutionId == "nightly-42");
         Assert.Equal((scenario.A.Id, Messaging.Contracts.Messages.FailureSource.Schedule), (failure.SubscriptionId, failure.Source));
+    }
+
+    [Fact]
+    public void The_agent_and_rotation_tables_name_each_subscription_beside_its_id()
+    {
+        Assert.True(scenario.AgentsTable.ExitCode == 0, scenario.AgentsTable.ToString());
+        var agentRow = Assert.Single(scenario.AgentsTable.Output.Split('\n'), line => line.StartsWith(Scenario.Agent + " ", StringComparison.Ordinal));
+        Assert.Contains($"subscription-b ({scenario.B.Id.ToString()[..8]})", agentRow, StringComparison.Ordinal);
+        Assert.Equal("subscription-b", scenario.ShowAfterSwitch.GetProperty("subscriptionName").GetString());
+        var switchRow = Assert.Single(scenario.RotationsTable.Output.Split('\n'), line => line.Contains("AutoSwitch", StringComparison.Ordinal));
+        Assert.Contains($"subscription-a ({scenario.A.Id.ToString()[..8]})", switchRow, StringComparison.Ordinal);
+        Assert.Contains($"subscription-b ({scenario.B.Id.ToString()[..8]})", switchRow, StringComparison.Ordinal);
     }
 
     [Fact]

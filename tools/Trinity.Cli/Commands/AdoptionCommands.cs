@@ -28,7 +28,7 @@ public static class AdoptionCommands
         {
             Output.Table(["container", "agent", "outcome", "auth", "subscription", "key", "base url", "reason"], containers.Select(c => new[]
             {
-                Text(c, "container"), Text(c, "agent"), Text(c, "outcome"), Text(c, "authMode"), Text(c, "subscription"), Text(c, "keyVersion"), Text(c, "baseUrl"), Text(c, "reason"),
+                Text(c, "container"), Text(c, "agent"), Text(c, "outcome"), Text(c, "authMode"), Named(c, "subscription", "subscriptionId"), Text(c, "keyVersion"), Text(c, "baseUrl"), Text(c, "reason"),
             }));
             var counts = containers.GroupBy(c => Text(c, "outcome")).Select(g => $"{g.Count()} {g.Key}");
             Console.Out.WriteLine($"{(dryRun ? "Dry run, nothing changed: " : "")}{string.Join(", ", counts)} in {took.Elapsed.TotalSeconds:0.00} s.");

@@ -18,7 +18,7 @@ public static class AgentCommands
         else
             Output.Table(["name", "kind", "auth", "subscription", "state", "in sync", "verified", "agent key", "host", "container"], agents.EnumerateArray().Select(a => new[]
             {
-                Text(a, "name"), Text(a, "kind"), Text(a, "authMode"), Text(a, "subscriptionId"), Text(a, "state"), Text(a, "inSync"), Text(a, "verification"),
+                Text(a, "name"), Text(a, "kind"), Text(a, "authMode"), Named(a, "subscriptionName", "subscriptionId"), Text(a, "state"), Text(a, "inSync"), Text(a, "verification"),
                 KeyRequired(a), Text(a, "host"), Short(Text(a, "containerId")),
             }));
         return 0;
@@ -43,7 +43,7 @@ public static class AgentCommands
             ["auth mode", Text(agent, "authMode")],
             ["agent key", KeyRequired(agent)],
             ["verification", Text(agent, "verification")],
-            ["subscription", Text(agent, "subscriptionId")],
+            ["subscription", Named(agent, "subscriptionName", "subscriptionId")],
             ["state", Text(agent, "state")],
             ["in sync", Text(agent, "inSync")],
             ["docker host", Text(agent, "host")],
@@ -53,7 +53,9 @@ public static class AgentCommands
             ["failed attempts", Text(agent, "failedAttempts")],
             ["next attempt", Text(agent, "nextAttemptAt")],
             ["last failure", Text(agent, "lastFailure")],
-            ["last rotation", last is { } r ? $"{Text(r, "trigger")} by {Text(r, "method") ?? "-"}: {Text(r, "outcome")} at {Text(r, "completedAt") ?? Text(r, "startedAt")}" : null],
+            ["last rotation", last is { } r
+                ? $"{Text(r, "trigger")} by {Text(r, "method") ?? "-"} from {Named(r, "fromName", "from") ?? "-"} to {Named(r, "toName", "to") ?? "-"}: {Text(r, "outcome")} at {Text(r, "completedAt") ?? Text(r, "startedAt")}"
+                : null],
         });
         return 0;
     }
@@ -150,9 +152,10 @@ public static class AgentCommands
         if (args.Json)
             Output.Json(rotations);
         else
-            Output.Table(["started", "agent", "trigger", "method", "outcome", "verified", "to", "reason"], rotations.EnumerateArray().Select(r => new[]
+            Output.Table(["started", "agent", "trigger", "method", "outcome", "verified", "from", "to", "reason"], rotations.EnumerateArray().Select(r => new[]
             {
-                Text(r, "startedAt"), Text(r, "agentName"), Text(r, "trigger"), Text(r, "method"), Text(r, "outcome"), Text(r, "verification"), Text(r, "to"), Text(r, "reason"),
+                Text(r, "startedAt"), Text(r, "agentName"), Text(r, "trigger"), Text(r, "method"), Text(r, "outcome"), Text(r, "verification"),
+                Named(r, "fromName", "from"), Named(r, "toName", "to"), Text(r, "reason"),
             }));
         return 0;
     }

@@ -85,4 +85,12 @@ public static class SubscriptionCommands
         element.TryGetProperty(property, out var value) && value.ValueKind is not JsonValueKind.Null and not JsonValueKind.Undefined
             ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
             : null;
+
+    /// <summary>A subscription as an operator reads it: its name, and the start of its id beside it to match the logs and <c>--json</c>.</summary>
+    internal static string? Named(JsonElement element, string name, string id) => (Text(element, name), Text(element, id)) switch
+    {
+        ({ } known, { } guid) => $"{known} ({guid[..Math.Min(8, guid.Length)]})",
+        (null, { } guid) => guid,
+        _ => null,
+    };
 }
