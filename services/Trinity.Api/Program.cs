@@ -20,7 +20,10 @@ if (await ServiceProbe.RunIfAskedAsync(args, "http://127.0.0.1:8080") is { } pro
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTrinityDefaults("api");
 builder.AddTrinityEndpoints("http://127.0.0.1:8080");
-builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations()
+    .Validate(o => NewKeyCheck.IsBaseUrlOrEmpty(o.KeyCheckUrl),
+        "Trinity:Api:KeyCheckUrl is the model API's base URL, such as https://api.anthropic.com (https, or http to a loopback address; no query; /v1/messages is added), or empty for no check.")
+    .ValidateOnStart();
 builder.Services
     .AddTrinityDatabase(builder.Configuration)
     .AddTrinitySecrets(builder.Configuration)
@@ -36,6 +39,8 @@ builder.Services.AddExceptionHandler<BadRequestBodies>();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer<AdminKeySecurityScheme>());
 builder.Services.AddTrinityAgentNetwork(builder.Configuration)
     .AddHttpClient<AgentProtocolClient>(http => http.Timeout = TimeSpan.FromSeconds(3)).CallsAgentsOnly();
+builder.Services.AddHttpClient<NewKeyCheck>(http => http.Timeout = TimeSpan.FromSeconds(10))
+    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false });
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -13,10 +13,23 @@ public sealed class RequestBudget(int defaultBudget, TimeSpan window, TimeProvid
     readonly ConcurrentDictionary<string, int> _budgets = new();
     readonly ConcurrentDictionary<string, (DateTimeOffset Start, int Count)> _windows = new();
     readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    readonly ConcurrentDictionary<string, bool> _revoked = new();
 
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
 
     public void SetBudget(string fingerprint, int requestsPerWindow) => _budgets[fingerprint] = requestsPerWindow;
+
+    /// <summary>From now on the token is refused (401).</summary>
+    public void Revoke(string fingerprint) => _revoked[fingerprint] = true;
+
+    /// <returns>Whether the token is revoked; a refusal is recorded like any request.</returns>
+    public bool RefusedAsRevoked(string fingerprint)
+    {
+        if (!_revoked.ContainsKey(fingerprint))
+            return false;
+        _requests.Enqueue(new RecordedRequest(fingerprint, clock.GetUtcNow(), 401));
+        return true;
+    }
 
     /// <returns>Null when allowed, else the seconds until the window resets.</returns>
     public int? Spend(string fingerprint)

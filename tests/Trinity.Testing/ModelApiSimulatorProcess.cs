@@ -32,5 +32,9 @@ public sealed class ModelApiSimulatorProcess(ServiceProcess process, string base
     public async Task SetBudgetAsync(string fingerprint, int requestsPerWindow) =>
         (await _http.PutAsync($"/simulator/budgets/{fingerprint}?requestsPerWindow={requestsPerWindow}", null)).EnsureSuccessStatusCode();
 
+    /// <summary>The token is refused with 401 from now on, as the provider refuses a revoked one.</summary>
+    public async Task RevokeAsync(string fingerprint) =>
+        (await _http.PutAsync($"/simulator/revoked/{fingerprint}", null)).EnsureSuccessStatusCode();
+
     public void Dispose() => _http.Dispose();
 }

@@ -24,6 +24,15 @@ public sealed class ApiOptions
     [RegularExpression(@"^\d{1,5}-\d{1,5}$", ErrorMessage = "Trinity:Api:AgentPorts is a range such as 18000-18999.")]
     public string AgentPorts { get; set; } = "18000-18999";
 
+    /// <summary>
+    /// The model API a new key is tried against before it is stored (a rollover, a new subscription), such as
+    /// <c>https://api.anthropic.com</c>; empty, the default: no check. Only a 401 or 403 refuses the key (422).
+    /// </summary>
+    public string? KeyCheckUrl { get; set; }
+
+    /// <summary>The model the check asks for one output token of.</summary>
+    public string KeyCheckModel { get; set; } = "claude-haiku-4-5";
+
     /// <summary>How long a move to another Docker host lets the agent's turns end before its container is stopped.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

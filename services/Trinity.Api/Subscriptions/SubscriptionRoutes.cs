@@ -29,10 +29,12 @@ public static class SubscriptionRoutes
     /// <summary>
     /// Upsert by name, in one transaction with the outbox. A new token for an existing name raises the key
     /// version (the old fingerprint stays resolvable for late failure reports) and publishes
-    /// <see cref="SubscriptionKeyRolledOver"/>, which reaches every agent on it.
+    /// <see cref="SubscriptionKeyRolledOver"/>, which reaches every agent on it. With <c>Trinity:Api:KeyCheckUrl</c> set, a
+    /// key that would be new is first tried against the model API (<see cref="NewKeyCheck"/>): refused there, 422 and
+    /// nothing changes.
     /// </summary>
     static async Task<IResult> UpsertAsync(UpsertSubscriptionRequest? request, TrinityDbContext db, SecretCipher cipher, OutboxWriter outbox,
-        TimeProvider clock, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
+        NewKeyCheck keyCheck, TimeProvider clock, ILogger<UpsertSubscriptionRequest> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request?.Name) || request.Name.Length > 200 || request.Name.Any(char.IsControl))
@@ -53,6 +55,10 @@ public static class SubscriptionRoutes
         await db.LockNameAsync("subscription", name, cancellationToken);
         var subscription = await db.Subscriptions.FromSql($"SELECT * FROM subscriptions WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         var created = subscription is null;
+        // Under the name's lock, so no other upsert of this name can store a key in between: only this name's wait.
+        if ((subscription is null || subscription.TokenFingerprint != fingerprint || subscription.DeletedAt is not null)
+            && await keyCheck.WhyRefusedAsync(token, fingerprint, cancellationToken) is { } refused)
+            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: refused);
         if (subscription is null)
         {
             subscription = new Subscription { Id = Guid.NewGuid(), Name = name, EncryptedToken = cipher.Encrypt(token), TokenFingerprint = fingerprint, CreatedAt = now };
