@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Docker.DotNet;
 
 namespace Trinity.Testing;
 
@@ -22,14 +21,12 @@ public sealed class DockerEngine : IAsyncDisposable
     static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(20);
 
     readonly string _directory;
-    readonly Process _daemon;
-    readonly StreamWriter _log;
+    readonly ServiceProcess _daemon;
 
-    DockerEngine(string directory, Process daemon, StreamWriter log, string runId)
+    DockerEngine(string directory, ServiceProcess daemon, string runId)
     {
         _directory = directory;
         _daemon = daemon;
-        _log = log;
         Endpoint = $"unix://{directory}/docker.sock";
         Containers = new AgentContainers(runId, Endpoint);
     }
@@ -46,42 +43,28 @@ public sealed class DockerEngine : IAsyncDisposable
         var directory = CreateOwnDirectory();
         var id = Path.GetFileName(directory);
         File.WriteAllText(Path.Combine(directory, "daemon.json"), "{}"); // nothing of /etc/docker/daemon.json applies
-        var logFile = Path.Combine(logDirectory, $"dockerd-{id}.log");
-        var log = File.CreateText(logFile);
-        log.AutoFlush = true;
-        var start = new ProcessStartInfo("dockerd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[]
-                 {
-                     "--config-file", $"{directory}/daemon.json", "--data-root", $"{directory}/data", "--exec-root", $"{directory}/exec",
-                     "-H", $"unix://{directory}/docker.sock", "--pidfile", $"{directory}/docker.pid",
-                     "--containerd-namespace", id, "--containerd-plugins-namespace", $"{id}-plugins",
-                     "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
-                 })
-            start.ArgumentList.Add(argument);
-        Process daemon;
+        ServiceProcess daemon;
         try
         {
-            daemon = Process.Start(start) ?? throw new InvalidOperationException("dockerd did not start");
+            daemon = ServiceProcess.StartExecutable("dockerd",
+                [
+                    "--config-file", $"{directory}/daemon.json", "--data-root", $"{directory}/data", "--exec-root", $"{directory}/exec",
+                    "-H", $"unix://{directory}/docker.sock", "--pidfile", $"{directory}/docker.pid",
+                    "--containerd-namespace", id, "--containerd-plugins-namespace", $"{id}-plugins",
+                    "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
+                ],
+                $"dockerd-{id}", new Dictionary<string, string?>(), logDirectory, "API listen on");
         }
         catch
         {
-            log.Dispose();
             Directory.Delete(directory, recursive: true);
             throw;
         }
-        daemon.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };
-        daemon.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
 
-        var engine = new DockerEngine(directory, daemon, log, runId);
+        var engine = new DockerEngine(directory, daemon, runId);
         try
         {
-            // A daemon that exits ends the wait at once: Eventually would wait out its deadline on an exception.
-            await Eventually.Until(async () => daemon.HasExited || await engine.AnswersAsync(), $"the Docker engine at {engine.Endpoint} to answer (its log: {logFile})",
-                TimeSpan.FromSeconds(60));
-            if (daemon.HasExited)
-                throw new InvalidOperationException($"dockerd for {engine.Endpoint} exited with {daemon.ExitCode}; see {logFile}");
+            await daemon.WaitUntilStartedAsync(); // a daemon that exits ends the wait at once, with its last lines
             foreach (var image in images.Length > 0 ? images : [AgentContainers.Image])
                 await engine.LoadAsync(image);
         }
@@ -113,19 +96,6 @@ public sealed class DockerEngine : IAsyncDisposable
             throw new InvalidOperationException($"{image} could not be loaded into {Endpoint}: {loaded}");
     }
 
-    async Task<bool> AnswersAsync()
-    {
-        try
-        {
-            await Containers.Docker.System.PingAsync();
-            return true;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or DockerApiException or TimeoutException or System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try
@@ -137,19 +107,17 @@ public sealed class DockerEngine : IAsyncDisposable
         {
             try
             {
-                await StopAsync(_daemon);
+                await _daemon.StopAsync(StopPatience); // SIGTERM: dockerd stops its containers and its containerd
+                await _daemon.DisposeAsync();
             }
             finally
             {
-                _daemon.Dispose();
-                lock (_log)
-                    _log.Dispose();
                 await RemoveDirectoryAsync(_directory);
             }
         }
     }
 
-    /// <summary>SIGTERM (dockerd stops its containers and its containerd), SIGKILL to it and its children after 20 s.</summary>
+    /// <summary>A leftover's daemon: SIGTERM (it stops its containers and its containerd), SIGKILL to it and its children after 20 s.</summary>
     static async Task StopAsync(Process daemon)
     {
         if (daemon.HasExited)
