@@ -23,6 +23,7 @@ public static class OrchestratorRegistration
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.Section))
             .Validate(o => o.HistoryRetention >= SubscriptionCooldown.LongestRetryAfter,
                 $"Trinity:Orchestrator:HistoryRetention must be at least {SubscriptionCooldown.LongestRetryAfter.TotalDays} days: a cooldown may last that long")
+            .Validate(o => o.GaugeInterval > TimeSpan.Zero, "Trinity:Orchestrator:GaugeInterval must be positive (e.g. 00:00:15)")
             .ValidateOnStart();
         services.AddScoped<FailureHistory>();
         services.AddScoped<HistoryPruning>();
@@ -37,6 +38,7 @@ public static class OrchestratorRegistration
         services.AddHostedService(provider => provider.GetRequiredService<FailureIntake>());
         services.AddHostedService<DeadlineEnforcer>();
         services.AddHostedService<Reconciler>();
+        services.AddHostedService<FleetGauges>();
         services.AddHostedService<RecheckScheduler>();
         services.AddHostedService<HistoryRetention>();
         return services;

@@ -92,28 +92,8 @@ public static class SubscriptionRoutes
     /// <summary>With what is derived, never stored: how many agents are on each, and until when it is cooling down.</summary>
     static async Task<IResult> ListAsync(TrinityDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var rows = await db.Subscriptions.AsNoTracking()
-            .Where(s => s.DeletedAt == null)
-            .OrderBy(s => s.Name)
-            .Select(s => new
-            {
-                Subscription = s,
-                Agents = db.Agents.Count(a => a.SubscriptionId == s.Id && a.DeletedAt == null),
-                Failures = db.Failures.Where(f => f.SubscriptionId == s.Id && f.OccurredAt > now - SubscriptionCooldown.LongestRetryAfter)
-                    .Select(f => new { f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, f.Kind, f.StatusCode }).ToList(),
-            })
-            .ToListAsync(cancellationToken);
-        return Results.Ok(rows.Select(r =>
-        {
-            var until = r.Failures
-                .Where(f => SubscriptionCooldown.CoolsDown(f.Kind, f.StatusCode))
-                .Select(f => SubscriptionCooldown.Ends(f.OccurredAt, f.RecordedAt, f.RetryAfterSeconds, SubscriptionCooldown.DefaultWindow))
-                .Where(end => end > now)
-                .DefaultIfEmpty()
-                .Max();
-            return Describe(r.Subscription) with { AgentCount = r.Agents, CooldownUntil = until == default ? null : until };
-        }));
+        var standings = await SubscriptionStandings.ReadAsync(db, clock.GetUtcNow(), SubscriptionCooldown.DefaultWindow, cancellationToken);
+        return Results.Ok(standings.Select(s => Describe(s.Subscription) with { AgentCount = s.AgentCount, CooldownUntil = s.CooldownUntil }));
     }
 
     /// <summary>Soft delete; <see cref="SubscriptionRemoved"/> moves every agent on it, so a deleted token never stays live.</summary>

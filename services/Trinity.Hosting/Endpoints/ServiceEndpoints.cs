@@ -11,12 +11,19 @@ namespace Trinity.Hosting.Endpoints;
 
 /// <summary>
 /// The HTTP side every service has: <c>/health/live</c> (the process runs), <c>/health/ready</c> (RabbitMQ,
-/// PostgreSQL and Redis — those the service uses — answer, and every receive endpoint has its consumer on the broker) and <c>/metrics</c> (Prometheus text). It binds
+/// PostgreSQL and Redis — those the service uses — answer, and every receive endpoint has its consumer on the broker) and <c>/metrics</c> (Prometheus text, with
+/// <c>trinity_service_ready</c> read from the same checks at each scrape). It binds
 /// the configured URL (<c>ASPNETCORE_URLS</c> or <c>urls</c>), or the service's default on loopback.
 /// </summary>
 public static class ServiceEndpoints
 {
     public const string ReadyTag = "ready";
+
+    /// <summary>The longest a scrape waits for the readiness checks: a dependency that hangs reads as not ready, within Prometheus' scrape timeout.</summary>
+    static readonly TimeSpan ReadinessAtScrape = TimeSpan.FromSeconds(5);
+
+    static readonly Gauge Ready = Metrics.CreateGauge("trinity_service_ready",
+        "1 when the service's readiness checks pass at this scrape (what /health/ready answers with 200), 0 otherwise.");
 
     public static WebApplicationBuilder AddTrinityEndpoints(this WebApplicationBuilder builder, string defaultUrl)
     {
@@ -43,6 +50,22 @@ public static class ServiceEndpoints
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
+        });
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ReadinessAtScrape);
+            try
+            {
+                var report = await health.CheckHealthAsync(check => check.Tags.Contains(ReadyTag), timeout.Token);
+                Ready.Set(report.Status == HealthStatus.Healthy ? 1 : 0);
+            }
+            catch (Exception)
+            {
+                // A hung check (cancelled) or one that throws: prometheus-net would swallow the exception and serve the last value.
+                Ready.Set(0);
+            }
         });
         app.MapMetrics("/metrics");
         return app;

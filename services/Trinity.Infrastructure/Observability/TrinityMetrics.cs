@@ -47,6 +47,13 @@ public static class TrinityMetrics
     static readonly Gauge OutOfSync = Metrics.CreateGauge("trinity_agents_out_of_sync",
         "Idle agents whose running credentials differ from the database, at the reconciler's last pass.");
 
+    static readonly Gauge Subscriptions = Metrics.CreateGauge("trinity_subscriptions",
+        "Live subscriptions by standing (available, cooling-down, disabled), at the Orchestrator's last look.",
+        new GaugeConfiguration { LabelNames = ["state"] });
+
+    static readonly Gauge Stranded = Metrics.CreateGauge("trinity_agents_stranded",
+        "Agents left on a subscription that is cooling down or disabled (no viable alternative: the pool is exhausted), at the Orchestrator's last look.");
+
     /// <param name="method">Null when the rotation was refused before a method was chosen.</param>
     public static void RotationEnded(SwitchTrigger trigger, SwitchMethod? method, RotationOutcome outcome, TimeSpan? duration = null)
     {
@@ -65,6 +72,14 @@ public static class TrinityMetrics
     public static void IntakeRejected(string reason) => IntakeRejects.WithLabels(reason).Inc();
 
     public static void AgentsOutOfSync(int count) => OutOfSync.Set(count);
+
+    public static void SubscriptionStandings(int available, int coolingDown, int disabled, int strandedAgents)
+    {
+        Subscriptions.WithLabels("available").Set(available);
+        Subscriptions.WithLabels("cooling-down").Set(coolingDown);
+        Subscriptions.WithLabels("disabled").Set(disabled);
+        Stranded.Set(strandedAgents);
+    }
 
     public static void OutboxMessageParked() => OutboxParked.Inc();
 

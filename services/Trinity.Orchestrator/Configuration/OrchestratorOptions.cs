@@ -46,6 +46,9 @@ public sealed class OrchestratorOptions
     /// <summary>How often the reconciler compares what agents run with what the database holds.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the subscriptions' standing is read for <c>/metrics</c> (available, cooling down, disabled, stranded agents).</summary>
+    public TimeSpan GaugeInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>After a failed rotation the reconciler waits this long before trying the agent again, doubling with every failure in a row…</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
