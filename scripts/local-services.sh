@@ -33,6 +33,24 @@ install_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # promtool tests the alert rules in monitoring/; Prometheus' recommended node exporter is not wanted.
+  if ! command -v promtool >/dev/null; then
+    if [[ $(id -u) -ne 0 ]]; then log "missing package prometheus (promtool): run this as root once"; exit 1; fi
+    log "installing prometheus (for promtool; its server, which would listen on every address, is not started)"
+    local policy=/usr/sbin/policy-rc.d own_policy=0
+    if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1; fi
+    local installed=0
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null && installed=1
+    if [[ $own_policy -eq 1 ]]; then rm -f "$policy"; fi
+    if [[ $installed -ne 1 ]]; then log "installing prometheus failed"; exit 1; fi
+  fi
+  # Nor started at the next boot: masked for systemd, disabled for sysvinit (each run, in case it was installed before).
+  if [[ $(id -u) -eq 0 && -e /etc/init.d/prometheus ]]; then
+    mkdir -p /etc/systemd/system
+    [[ -L /etc/systemd/system/prometheus.service ]] || ln -sf /dev/null /etc/systemd/system/prometheus.service
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
 }
 
 generate_credentials() {
@@ -64,10 +82,13 @@ write_if_changed() {
 start_rabbitmq() {
   local changed=0
   # Queue counts in the management API refresh every second (default 5 s): tests and operators read them.
+  # The Prometheus plugin serves the queue depths the alert rules in monitoring/ read (_error queues).
   write_if_changed /etc/rabbitmq/rabbitmq.conf <<'CONF' && changed=1
 listeners.tcp.default = 127.0.0.1:5672
 management.tcp.ip = 127.0.0.1
 management.tcp.port = 15672
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = 15692
 loopback_users = none
 collect_statistics_interval = 1000
 CONF
@@ -77,6 +98,9 @@ NODE_IP_ADDRESS=127.0.0.1
 ERL_EPMD_ADDRESS=127.0.0.1
 SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 CONF
+  # A node without the Prometheus listener runs an older configuration (a run that stopped half-way, or one started
+  # before it): restarted too, so the plugin is enabled offline and binds loopback as configured.
+  if (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/15692) 2>/dev/null; then changed=1; fi
   if ((changed)) && (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
     log "RabbitMQ configuration changed: restarting it"
     rabbitmqctl -q stop >/dev/null
@@ -88,12 +112,13 @@ CONF
   fi
   if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
     log "starting RabbitMQ"
-    rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+    rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus >/dev/null
     ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
     wait_for_port 127.0.0.1 5672 90
   fi
   rabbitmqctl -q await_startup >/dev/null
   wait_for_port 127.0.0.1 15672 60
+  wait_for_port 127.0.0.1 15692 60
   # The password goes through standard input, never the command line.
   if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx "$TRINITY_RABBITMQ_USER"; then
     printf '%s' "$TRINITY_RABBITMQ_PASSWORD" | rabbitmqctl -q change_password "$TRINITY_RABBITMQ_USER" >/dev/null
