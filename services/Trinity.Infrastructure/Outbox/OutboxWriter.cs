@@ -1,7 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Trinity.Hosting.Tracing;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 
@@ -21,12 +20,11 @@ public sealed class OutboxWriter
 
     internal OutboxWriter(TrinityDbContext db, OutboxDispatcher dispatcher, TimeProvider clock) => (_db, _dispatcher, _clock) = (db, dispatcher, clock);
 
-    /// <param name="traceParent">The trace the message continues, when it is not the current one (a report recorded in a group).</param>
-    public void Publish<T>(T message, Guid? correlationId = null, string? traceParent = null)
-        where T : class => Add(message, destination: null, correlationId, traceParent);
+    public void Publish<T>(T message, Guid? correlationId = null)
+        where T : class => Add(message, destination: null, correlationId);
 
     public void Send<T>(Uri destination, T message, Guid? correlationId = null)
-        where T : class => Add(message, destination.ToString(), correlationId, traceParent: null);
+        where T : class => Add(message, destination.ToString(), correlationId);
 
     /// <summary>
     /// Saves the context's changes with the staged messages, commits <paramref name="transaction"/> (the caller's, or
@@ -66,7 +64,7 @@ public sealed class OutboxWriter
             await sending;
     }
 
-    void Add<T>(T message, string? destination, Guid? correlationId, string? traceParent)
+    void Add<T>(T message, string? destination, Guid? correlationId)
         where T : class =>
         _db.OutboxMessages.Add(new OutboxMessage
         {
@@ -76,7 +74,6 @@ public sealed class OutboxWriter
             DestinationAddress = destination,
             ClaimedBy = _dispatcher.InstanceId,
             CorrelationId = correlationId,
-            TraceParent = traceParent ?? TrinityActivities.CurrentParent(),
             CreatedAt = _clock.GetUtcNow(),
         });
 }

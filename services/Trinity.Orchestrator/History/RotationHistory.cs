@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
@@ -36,7 +35,6 @@ public sealed class RotationHistory(TrinityDbContext db, TimeProvider clock)
             Method = method,
             StartedAt = now,
             Outcome = RotationOutcome.InProgress,
-            TraceId = CurrentTraceId(),
         };
         db.Rotations.Add(rotation);
         return rotation;
@@ -58,11 +56,8 @@ public sealed class RotationHistory(TrinityDbContext db, TimeProvider clock)
             OutcomeDetail = $"refused: {reason}",
             StartedAt = now,
             CompletedAt = now,
-            TraceId = CurrentTraceId(),
         });
     }
-
-    static string? CurrentTraceId() => Activity.Current?.TraceId.ToHexString();
 
     public async Task SucceededAsync(Guid rotationId, SwitchMethod method, string? observedFingerprint, string? detail, CancellationToken cancellationToken)
     {
