@@ -38,11 +38,12 @@ public sealed record AgentResponse(string Name, string AuthMode, Guid? Subscript
 
 /// <param name="FromName">The name of the subscription <paramref name="From"/>, <paramref name="ToName"/> of <paramref name="To"/>.</param>
 public sealed record RotationResponse(Guid Id, string AgentName, string Trigger, Guid? From, Guid? To, string? Method, string Outcome, string Reason, string? Detail,
-    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null, string? FromName = null, string? ToName = null)
+    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Verification = null, string? FromName = null, string? ToName = null,
+    string? TraceId = null)
 {
     public static RotationResponse Of(Rotation r, IReadOnlyDictionary<Guid, string> names) =>
         new(r.Id, r.AgentName, r.Trigger.ToString(), r.FromSubscriptionId, r.ToSubscriptionId, r.Method?.ToString(), r.Outcome.ToString(), r.Reason, r.OutcomeDetail,
-            r.StartedAt, r.CompletedAt, Lower(r.Verification), names.Of(r.FromSubscriptionId), names.Of(r.ToSubscriptionId));
+            r.StartedAt, r.CompletedAt, Lower(r.Verification), names.Of(r.FromSubscriptionId), names.Of(r.ToSubscriptionId), r.TraceId);
 
     public static string? Lower(Enum? value) => value?.ToString().ToLowerInvariant();
 }

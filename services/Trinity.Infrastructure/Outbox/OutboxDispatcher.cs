@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Trinity.Hosting.Tracing;
 using Trinity.Infrastructure.Bus;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
@@ -40,6 +42,9 @@ sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILogger<Out
     {
         var message = MessageTypes.Deserialize(row);
         var messageType = message.GetType();
+        // The send is a child of the span that wrote the row, whether the writer sends it now or a relay much later.
+        using var span = TrinityActivities.StartContinuing("outbox send", row.TraceParent, ActivityKind.Producer);
+        span?.SetTag("messaging.message.id", row.MessageId.ToString());
 
         void Stamp(SendContext context)
         {

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Trinity.Hosting.Tracing;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
 
@@ -20,11 +21,12 @@ public sealed class OutboxWriter
 
     internal OutboxWriter(TrinityDbContext db, OutboxDispatcher dispatcher, TimeProvider clock) => (_db, _dispatcher, _clock) = (db, dispatcher, clock);
 
-    public void Publish<T>(T message, Guid? correlationId = null)
-        where T : class => Add(message, destination: null, correlationId);
+    /// <param name="traceParent">The trace the message continues, when it is not the current one (a report recorded in a group).</param>
+    public void Publish<T>(T message, Guid? correlationId = null, string? traceParent = null)
+        where T : class => Add(message, destination: null, correlationId, traceParent);
 
     public void Send<T>(Uri destination, T message, Guid? correlationId = null)
-        where T : class => Add(message, destination.ToString(), correlationId);
+        where T : class => Add(message, destination.ToString(), correlationId, traceParent: null);
 
     /// <summary>
     /// Saves the context's changes with the staged messages, commits <paramref name="transaction"/> (the caller's, or
@@ -64,7 +66,7 @@ public sealed class OutboxWriter
             await sending;
     }
 
-    void Add<T>(T message, string? destination, Guid? correlationId)
+    void Add<T>(T message, string? destination, Guid? correlationId, string? traceParent)
         where T : class =>
         _db.OutboxMessages.Add(new OutboxMessage
         {
@@ -74,6 +76,7 @@ public sealed class OutboxWriter
             DestinationAddress = destination,
             ClaimedBy = _dispatcher.InstanceId,
             CorrelationId = correlationId,
+            TraceParent = traceParent ?? TrinityActivities.CurrentParent(),
             CreatedAt = _clock.GetUtcNow(),
         });
 }

@@ -66,6 +66,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.Method).HasConversion<string>().HasMaxLength(16);
             entity.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
             entity.Property(x => x.Verification).HasConversion<string>().HasMaxLength(16);
+            entity.Property(x => x.TraceId).HasMaxLength(32);
             entity.HasIndex(x => new { x.AgentName, x.StartedAt });
             entity.HasIndex(x => x.StartedAt);
         });
@@ -77,6 +78,7 @@ public sealed class TrinityDbContext(DbContextOptions<TrinityDbContext> options)
             entity.Property(x => x.Body).HasColumnType("jsonb");
             entity.HasIndex(x => x.MessageId).IsUnique();
             entity.HasIndex(x => x.ClaimedBy);
+            entity.Property(x => x.TraceParent).HasMaxLength(55);
         });
 
         modelBuilder.Entity<OutboxSender>(entity => entity.HasKey(x => x.Id));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Trinity.Infrastructure.Observability;
 using Trinity.Infrastructure.Persistence;
@@ -35,6 +36,7 @@ public sealed class RotationHistory(TrinityDbContext db, TimeProvider clock)
             Method = method,
             StartedAt = now,
             Outcome = RotationOutcome.InProgress,
+            TraceId = CurrentTraceId(),
         };
         db.Rotations.Add(rotation);
         return rotation;
@@ -56,8 +58,11 @@ public sealed class RotationHistory(TrinityDbContext db, TimeProvider clock)
             OutcomeDetail = $"refused: {reason}",
             StartedAt = now,
             CompletedAt = now,
+            TraceId = CurrentTraceId(),
         });
     }
+
+    static string? CurrentTraceId() => Activity.Current?.TraceId.ToHexString();
 
     public async Task SucceededAsync(Guid rotationId, SwitchMethod method, string? observedFingerprint, string? detail, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Trinity.Hosting.Tracing;
 using Trinity.Infrastructure.Outbox;
 using Trinity.Infrastructure.Persistence;
 using Trinity.Infrastructure.Persistence.Entities;
@@ -31,7 +32,8 @@ public sealed class FailureIntake(
     IOptions<OrchestratorOptions> options,
     ILogger<FailureIntake> logger) : BackgroundService
 {
-    sealed record Pending(ReportSubscriptionFailure Report, TaskCompletionSource Done);
+    /// <param name="TraceParent">The trace of the consumer that handed the report over: its event continues it, though recorded in a group.</param>
+    sealed record Pending(ReportSubscriptionFailure Report, TaskCompletionSource Done, string? TraceParent);
 
     readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -39,7 +41,7 @@ public sealed class FailureIntake(
     public async Task RecordAsync(ReportSubscriptionFailure report, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _pending.Writer.WriteAsync(new Pending(report, done), cancellationToken);
+        await _pending.Writer.WriteAsync(new Pending(report, done, TrinityActivities.CurrentParent()), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -153,7 +155,7 @@ public sealed class FailureIntake(
                 continue;
             }
             undecided[(agentName, subscriptionId)] = record.Id;
-            outbox.Publish(FailureHistory.ToEvent(record), AgentIdentity.For(agentName));
+            outbox.Publish(FailureHistory.ToEvent(record), AgentIdentity.For(agentName), pending.TraceParent);
         }
         // Each consumer is answered once its report is committed; the events go out while the next group is
         // recorded (what fails to go, the relay sends).

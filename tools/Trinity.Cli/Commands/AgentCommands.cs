@@ -152,10 +152,10 @@ public static class AgentCommands
         if (args.Json)
             Output.Json(rotations);
         else
-            Output.Table(["started", "agent", "trigger", "method", "outcome", "verified", "from", "to", "reason"], rotations.EnumerateArray().Select(r => new[]
+            Output.Table(["started", "agent", "trigger", "method", "outcome", "verified", "from", "to", "reason", "trace"], rotations.EnumerateArray().Select(r => new[]
             {
                 Text(r, "startedAt"), Text(r, "agentName"), Text(r, "trigger"), Text(r, "method"), Text(r, "outcome"), Text(r, "verification"),
-                Named(r, "fromName", "from"), Named(r, "toName", "to"), Text(r, "reason"),
+                Named(r, "fromName", "from"), Named(r, "toName", "to"), Text(r, "reason"), Text(r, "traceId"),
             }));
         return 0;
     }

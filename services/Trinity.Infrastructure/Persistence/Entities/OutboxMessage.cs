@@ -23,5 +23,8 @@ public sealed class OutboxMessage
 
     public Guid? CorrelationId { get; set; }
     public Guid? ConversationId { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> of the span that wrote the row: whoever sends it, and however late, continues that trace.</summary>
+    public string? TraceParent { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -27,6 +27,9 @@ public sealed class Rotation
     public string? OutcomeDetail { get; set; }
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>The W3C trace id of the span that decided the rotation: the one trace that follows it through every service.</summary>
+    public string? TraceId { get; set; }
 }
 
 public enum RotationOutcome

@@ -228,6 +228,11 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("message_type");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
 
@@ -429,6 +434,11 @@ namespace Trinity.Infrastructure.Persistence.Migrations
                     b.Property<Guid?>("ToSubscriptionId")
                         .HasColumnType("uuid")
                         .HasColumnName("to_subscription_id");
+
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("trace_id");
 
                     b.Property<string>("Trigger")
                         .IsRequired()
