@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -18,7 +19,7 @@ public sealed class FaultProxy : IAsyncDisposable
     readonly int _targetPort;
     readonly CancellationTokenSource _stop = new();
     readonly ConcurrentQueue<(string Match, TimeSpan Delay)> _delays = new();
-    readonly ConcurrentQueue<(string Match, int Status)> _answers = new();
+    ImmutableList<(string Match, int Status)> _answers = [];
     readonly ConcurrentQueue<(string Match, bool AfterTheAgent)> _resets = new();
     readonly ConcurrentQueue<string> _seen = new();
     readonly Task _accepting;
@@ -44,8 +45,21 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Holds the next request whose request line contains <paramref name="match"/> for <paramref name="delay"/> before forwarding it.</summary>
     public void DelayNext(string match, TimeSpan delay) => _delays.Enqueue((match, delay));
 
-    /// <summary>Answers every request whose request line contains <paramref name="match"/> with <paramref name="status"/> itself, as a server without that route would.</summary>
-    public void Answer(string match, int status) => _answers.Enqueue((match, status));
+    /// <summary>
+    /// Answers every request whose request line contains <paramref name="match"/> with <paramref name="status"/>
+    /// itself, as a server without that route would, until the rule returned is disposed.
+    /// </summary>
+    public IDisposable Answer(string match, int status)
+    {
+        var rule = (match, status);
+        ImmutableInterlocked.Update(ref _answers, rules => rules.Add(rule));
+        return new Rule(() => ImmutableInterlocked.Update(ref _answers, rules => rules.Remove(rule)));
+    }
+
+    sealed class Rule(Action remove) : IDisposable
+    {
+        public void Dispose() => remove();
+    }
 
     /// <summary>
     /// Resets (TCP RST) the connection of the next request whose request line contains <paramref name="match"/>: at
@@ -130,7 +144,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     }
                     connection.ResetOnAnswer = true;
                 }
-                if (_answers.FirstOrDefault(a => line.Contains(a.Match, StringComparison.Ordinal)) is { Match: not null } answer)
+                if (Volatile.Read(ref _answers).FirstOrDefault(a => line.Contains(a.Match, StringComparison.Ordinal)) is { Match: not null } answer)
                 {
                     await from.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {answer.Status} Answered by the fault proxy\r\nContent-Length: 0\r\n\r\n"), _stop.Token);
                     continue;

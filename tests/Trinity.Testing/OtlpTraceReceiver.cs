@@ -56,28 +56,31 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
             {
                 return;
             }
+            // One bad request (cut short, not protobuf, not OTLP) is answered 400 and never stops the collector.
             using var response = context.Response;
-            if (context.Request.HttpMethod != "POST" || context.Request.Url?.AbsolutePath != "/v1/traces")
-            {
-                response.StatusCode = 404;
-                continue;
-            }
-            var input = context.Request.Headers["Content-Encoding"] == "gzip" ? new GZipStream(context.Request.InputStream, CompressionMode.Decompress) : context.Request.InputStream;
-            using var body = new MemoryStream();
-            await input.CopyToAsync(body);
-            _bodies.Enqueue(body.ToArray());
             try
             {
-                foreach (var span in ReadExportRequest(body.ToArray()))
-                    _spans.Enqueue(span);
-                response.StatusCode = 200;
+                response.StatusCode = await ReceiveAsync(context.Request);
                 response.ContentType = "application/x-protobuf";
             }
-            catch (FormatException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 response.StatusCode = 400;
             }
         }
+    }
+
+    async Task<int> ReceiveAsync(HttpListenerRequest request)
+    {
+        if (request.HttpMethod != "POST" || request.Url?.AbsolutePath != "/v1/traces")
+            return 404;
+        await using var input = request.Headers["Content-Encoding"] == "gzip" ? new GZipStream(request.InputStream, CompressionMode.Decompress) : request.InputStream;
+        using var body = new MemoryStream();
+        await input.CopyToAsync(body);
+        _bodies.Enqueue(body.ToArray());
+        foreach (var span in ReadExportRequest(body.ToArray()).ToList())
+            _spans.Enqueue(span);
+        return 200;
     }
 
     // ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
@@ -150,9 +153,10 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
                 case 1: position += 8; fields.Add((number, null)); break;
                 case 5: position += 4; fields.Add((number, null)); break;
                 case 2:
-                    var length = (int)Varint();
-                    if (length < 0 || position + length > message.Length)
+                    var declared = Varint();
+                    if (declared > (ulong)(message.Length - position))
                         throw new FormatException("A length past the end of the message.");
+                    var length = (int)declared;
                     fields.Add((number, message[position..(position + length)]));
                     position += length;
                     break;

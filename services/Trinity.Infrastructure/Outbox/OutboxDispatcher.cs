@@ -40,11 +40,24 @@ sealed class OutboxDispatcher(IBus bus, IServiceScopeFactory scopes, ILogger<Out
     /// <exception cref="UnsendableOutboxMessageException">The row's type is unknown here or its body does not read as the contract.</exception>
     public async Task DispatchAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
-        var message = MessageTypes.Deserialize(row);
-        var messageType = message.GetType();
-        // The send is a child of the span that wrote the row, whether the writer sends it now or a relay much later.
+        // The send is a child of the span that wrote the row, whether the writer sends it now or a relay much later;
+        // a row that cannot be read or sent ends it in error, so the trace shows where the rotation stopped.
         using var span = TrinityActivities.StartContinuing("outbox send", row.TraceParent, ActivityKind.Producer);
         span?.SetTag("messaging.message.id", row.MessageId.ToString());
+        try
+        {
+            await DispatchAsync(row, MessageTypes.Deserialize(row), cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+    }
+
+    async Task DispatchAsync(OutboxMessage row, object message, CancellationToken cancellationToken)
+    {
+        var messageType = message.GetType();
 
         void Stamp(SendContext context)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Trinity.AgentProtocol;
 using Trinity.Messaging.Contracts;
 using Trinity.Messaging.Contracts.Identity;
 using Trinity.Messaging.Contracts.Messages;
@@ -28,7 +29,7 @@ public sealed class When_a_drain_poll_is_slow(When_a_drain_poll_is_slow.Scenario
             await base.InitializeAsync();
             var a = await AddSubscriptionAsync("subscription-a", Token);
             var modelApi = await StartModelApiAsync();
-            var proxies = new Dictionary<string, (FaultProxy Proxy, AgentClient Client)>();
+            var proxies = new Dictionary<string, (FaultProxy Proxy, AgentClient Client, AgentClient Direct)>();
             foreach (var name in new[] { "patient", "routeless" })
             {
                 var agent = await RunContainerAgentAsync(name, Token, new Dictionary<string, string?>
@@ -38,7 +39,7 @@ public sealed class When_a_drain_poll_is_slow(When_a_drain_poll_is_slow.Scenario
                 });
                 var proxy = Own(FaultProxy.Start(new Uri(agent.BaseUrl).Port));
                 await RegisterAgentAsync(name, a.Id, proxy.BaseUrl, agent.ControlKey, agent.ContainerId);
-                proxies[name] = (proxy, Own(new AgentClient(name, proxy.BaseUrl, agent.ControlKey)));
+                proxies[name] = (proxy, Own(new AgentClient(name, proxy.BaseUrl, agent.ControlKey)), Own(new AgentClient(name, agent.BaseUrl, agent.ControlKey)));
             }
             PatientProxy = proxies["patient"].Proxy;
             await StartObserverAsync();
@@ -57,7 +58,10 @@ public sealed class When_a_drain_poll_is_slow(When_a_drain_poll_is_slow.Scenario
             await Task.Delay(TimeSpan.FromSeconds(5));
             using (var midDrain = await patient.SendAsync(HttpMethod.Post, "/api/turns", new { prompt = "not now" }))
                 TurnMidDrain = midDrain.StatusCode;
-            Turn = await patient.WaitForTurnToEndAsync(Turn.Id, TimeSpan.FromSeconds(30));
+            // The manager stops the container as soon as it sees no turn running, and the new one answers another
+            // control key: it is told "unavailable" until the test, asking the agent past the proxy, saw the turn end.
+            using (PatientProxy.Answer("GET " + AgentPaths.RunningTurns, 503))
+                Turn = await proxies["patient"].Direct.WaitForTurnToEndAsync(Turn.Id, TimeSpan.FromSeconds(30));
 
             proxies["routeless"].Proxy.Answer("POST /api/drain", 404);
             await manager.Send(new RecreateContainer { RotationId = Guid.NewGuid(), AgentName = "routeless", Reason = "a test", DrainTimeout = TimeSpan.FromSeconds(30), FencingToken = 0 });
